@@ -1,0 +1,2 @@
+// Public API of @heddle/sdk. (Filled in by the SDK work.)
+export * as proto from "./gen/heddle/plugin/v1/plugin.js";
