@@ -1,0 +1,132 @@
+// Runs every case in cases/ against every SDK's conformance plugin in plugins/.
+// A new SDK joins by adding plugins/<lang>/ — nothing here changes.
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PluginHost, type LoadedPlugin } from "@heddle/host";
+import { buildTable, rowsOf, schemaOf, type TableSpec } from "./arrow-cases.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pluginsDir = join(here, "plugins");
+const langs = readdirSync(pluginsDir).filter((d) => existsSync(join(pluginsDir, d, "heddle-plugin.json"))).sort();
+
+interface Case {
+  description: string;
+  step?: string; handler?: string; command?: string;
+  config?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  resources?: Record<string, { kind: string; config: Record<string, unknown> }>;
+  input?: TableSpec;
+  calls?: number;
+  timeoutMs?: number;
+  cancelAfterMs?: number;
+  expect: {
+    error?: string; field?: string; messageContains?: string; stack?: boolean;
+    schema?: Record<string, string>; rows?: Record<string, unknown>[];
+    numRows?: number; rowCount?: number; lastRow?: Record<string, unknown>;
+    stdout?: string[]; stderr?: string[];
+    log?: { level: string; message: string; field?: [string, unknown] };
+  };
+}
+
+const cases = readdirSync(join(here, "cases"))
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => ({ name: f.replace(/\.json$/, ""), spec: JSON.parse(readFileSync(join(here, "cases", f), "utf8")) as Case }));
+
+interface LogRecord { plugin: string; level: string; message: string; fields?: Record<string, unknown> }
+
+async function run(plugin: LoadedPlugin, c: Case, logs: LogRecord[]) {
+  const resources: Record<string, string> = {};
+  for (const [binding, r] of Object.entries(c.resources ?? {})) {
+    resources[binding] = (await plugin.openResource(r.kind, r.config)).instanceId;
+  }
+  try {
+    if (c.command) {
+      const stdout: string[] = [], stderr: string[] = [];
+      const res = await plugin.runCommand(c.command, {
+        context: c.context ?? {}, onStdout: (l: string) => stdout.push(l), onStderr: (l: string) => stderr.push(l),
+      });
+      return { table: res.result, stdout, stderr };
+    }
+    const input = c.input ? buildTable(c.input) : undefined;
+    let table = null;
+    for (let i = 0; i < (c.calls ?? 1); i++) {
+      const controller = new AbortController();
+      const timer = c.cancelAfterMs ? setTimeout(() => controller.abort(), c.cancelAfterMs) : undefined;
+      try {
+        table = await plugin.invoke((c.step ?? c.handler)!, {
+          config: c.config ?? {}, resources, input, timeoutMs: c.timeoutMs, signal: controller.signal,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return { table, stdout: [], stderr: [] };
+  } finally {
+    for (const id of Object.values(resources)) await plugin.closeResource(id).catch(() => {});
+  }
+}
+
+describe.each(langs)("conformance: %s SDK", (lang) => {
+  const logs: LogRecord[] = [];
+  const host = new PluginHost({ logLevel: "info", logSink: (rec: LogRecord) => logs.push(rec) });
+  let plugin: LoadedPlugin;
+
+  beforeAll(async () => {
+    plugin = await host.load(join(pluginsDir, lang));
+  }, 300_000);
+  afterAll(async () => {
+    await host.close();
+  });
+
+  it("describes the conformance namespace", () => {
+    expect(plugin.manifest.namespace).toBe("conformance");
+    const steps = plugin.manifest.steps.map((s: { name: string }) => s.name).sort();
+    expect(steps).toEqual(["add_column", "bad_output", "count", "echo", "fail", "fail_typed", "generate", "log", "scale", "sleep", "strict"]);
+    expect(plugin.manifest.resources.map((r: { name: string }) => r.name).sort()).toEqual(["counter", "failing"]);
+    expect(plugin.manifest.commands.map((r: { name: string }) => r.name)).toEqual(["ping"]);
+    expect(plugin.manifest.handlers.map((r: { name: string }) => r.name)).toEqual(["record_errors"]);
+    expect(plugin.handshake.protocolVersion).toBe(1);
+    expect(plugin.handshake.sdkLanguage).toBeTruthy();
+  });
+
+  it.each(cases)("$name", async ({ spec: c }) => {
+    const e = c.expect;
+    if (e.error) {
+      const err = await run(plugin, c, logs).then(
+        () => { throw new Error(`expected error ${e.error}, the call succeeded`); },
+        (x) => x,
+      );
+      expect(err.code, String(err.message)).toBe(e.error);
+      if (e.field) expect(err.field).toBe(e.field);
+      if (e.messageContains) expect(String(err.message)).toContain(e.messageContains);
+      if (e.stack) expect(String(err.pluginStack ?? "").length).toBeGreaterThan(0);
+      // The plugin stays usable after any error.
+      const again = await plugin.invoke("generate", { config: { rows: 1 } });
+      expect(again?.numRows).toBe(1);
+      return;
+    }
+    const { table, stdout, stderr } = await run(plugin, c, logs);
+    expect(table).toBeTruthy();
+    if (e.schema) expect(schemaOf(table!)).toEqual(e.schema);
+    if (e.rows) expect(rowsOf(table!)).toEqual(e.rows);
+    if (e.rowCount !== undefined) expect(table!.numRows).toBe(e.rowCount);
+    if (e.numRows !== undefined) {
+      expect(table!.numRows).toBe(e.numRows);
+      const rows = rowsOf(table!.slice(table!.numRows - 1));
+      expect(rows[0]).toEqual(e.lastRow);
+    }
+    if (e.stdout) expect(stdout).toEqual(e.stdout);
+    if (e.stderr) expect(stderr).toEqual(e.stderr);
+    if (e.log) {
+      const want = e.log;
+      await expect.poll(() => logs.find((l) => l.message === want.message)).toBeTruthy();
+      const rec = logs.find((l) => l.message === want.message)!;
+      expect(rec.level).toBe(want.level);
+      expect(rec.plugin).toBeTruthy();
+      if (want.field) expect(rec.fields?.[want.field[0]]).toEqual(want.field[1]);
+    }
+  }, 120_000);
+});
