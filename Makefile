@@ -21,7 +21,7 @@ $(STAMPS):
 # --- dependencies -----------------------------------------------------------
 node-deps: $(STAMPS)/node
 $(STAMPS)/node: package.json package-lock.json $(wildcard */package.json) | $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --prefer-offline --loglevel=error
 	@touch $@
 
 python-deps: $(STAMPS)/python

@@ -1,1 +1,19 @@
-export {};
+// Public API of @heddle/host.
+export { PluginHost } from "./host.js";
+export { Plugin, type Plugin as LoadedPlugin, type InvokeOptions, type RunCommandOptions, type CommandResult } from "./plugin/plugin.js";
+export type { HostOptions, LoadOptions } from "./options.js";
+export {
+  HostError, ManifestError, PluginStartError, PluginCallError, PluginCrashError, ProcessStoppingError, TransportError, CliError,
+  errorCodeName, type ErrorCodeName, type HostErrorDetails,
+} from "./errors.js";
+export { Logger, formatLogRecord, LOG_LEVELS, isLogLevel, type LogLevel, type LogRecord, type LogSink } from "./logger.js";
+export { loadPluginJson, validatePluginJson, PLUGIN_JSON, RUNTIMES, type PluginJson, type Runtime } from "./manifest/plugin-json.js";
+export type { PluginManifest, StepInfo, ResourceInfo, HandlerInfo, CommandInfo, ArrowField, JsonSchema } from "./manifest/decode.js";
+export type { HandshakeInfo } from "./rpc/handshake.js";
+export type { CommandOutcome } from "./rpc/run-command.js";
+export { resolvePluginRef } from "./plugin-ref.js";
+export { parseHandshakeLine } from "./process/handshake-line.js";
+export { parseLogLine } from "./process/stderr-log.js";
+export { encodeTable, decodeTableStrict, type TableInput } from "./arrow/ipc.js";
+export { readTableInput, detectInputFormat, type InputFormat } from "./arrow/input-formats.js";
+export { writeTableOutput, tableToJsonRows, type OutputFormat } from "./arrow/output-formats.js";

@@ -1,0 +1,20 @@
+// The PluginHost a CLI command uses, configured from the global flags, and
+// always closed when the command ends.
+import type { Command } from "commander";
+import { PluginHost } from "../host.js";
+import type { LogLevel } from "../logger.js";
+
+/** The global --log-level of the program a sub-command belongs to. */
+export function globalLogLevel(cmd: Command): LogLevel {
+  return (cmd.optsWithGlobals() as { logLevel?: LogLevel }).logLevel ?? "warn";
+}
+
+/** Runs `body` with a fresh host and closes it (stopping every plugin) whatever happens. */
+export async function withHost<T>(cmd: Command, body: (host: PluginHost) => Promise<T>): Promise<T> {
+  const host = new PluginHost({ logLevel: globalLogLevel(cmd) });
+  try {
+    return await body(host);
+  } finally {
+    await host.close();
+  }
+}

@@ -1,0 +1,53 @@
+// `heddle-host call <plugin-dir> <namespace.step>`: run one step from the shell.
+import type { Command } from "commander";
+import { readTableInput } from "../../arrow/input-formats.js";
+import { writeTableOutput } from "../../arrow/output-formats.js";
+import { CliError } from "../../errors.js";
+import { parseCallArgs, type RawCallOptions } from "../call-args.js";
+import { withHost } from "../cli-host.js";
+import { bindResources, findStep } from "../step-target.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Registers `call`. */
+export function registerCallCommand(program: Command): void {
+  program
+    .command("call")
+    .description("start a plugin, call one step and print its output table")
+    .argument("<plugin-dir>", "plugin folder (or installed plugin name)")
+    .argument("<step>", "the step to call, as namespace.step")
+    .option("--config <json>", "step config as a JSON object", undefined)
+    .option("--resource <name=json>", "open a resource for binding NAME with this JSON config (repeatable)", collect)
+    .option("--input <file>", "input table: JSON (array of objects), CSV or Arrow IPC file/stream; - for stdin")
+    .option("--output <file>", "where to write the output; - for stdout", "-")
+    .option("--format <format>", "output format: json, csv or arrow", "json")
+    .option("--timeout <ms>", "deadline for the call in milliseconds")
+    .addHelpText("after", `
+Examples:
+  heddle-host call ./my-plugin demo.tag --config '{"column":"tag","value":"x"}' --input rows.json
+  heddle-host call ./counter demo.count --resource counter='{"start":5}' --input data.csv --format csv`)
+    .action(async (pluginRef: string, qualified: string, raw: RawCallOptions, cmd: Command) => {
+      const args = parseCallArgs(raw);
+      // Read the input before starting anything: a bad file fails fast.
+      const input = args.input === undefined ? undefined : await readTableInput(args.input);
+      await withHost(cmd, async (host) => {
+        const plugin = await host.load(pluginRef, { pool: 1 }); // one call needs one process
+        const target = findStep(plugin.manifest, qualified, plugin.name);
+        if (!target.takesInput && input) {
+          throw new CliError("USAGE", `${qualified} takes no input table`, { plugin: plugin.name, component: qualified, hint: "drop --input" });
+        }
+        const bindings: Record<string, string> = {};
+        for (const r of bindResources(target, args.resources, plugin.name, qualified)) {
+          bindings[r.binding] = (await plugin.openResource(r.kind, r.config)).instanceId;
+        }
+        const output = await plugin.invoke(target.name, {
+          config: args.config,
+          resources: bindings,
+          input,
+          timeoutMs: args.timeoutMs,
+          stream: plugin.handshake.capabilities.includes("streaming"),
+        });
+        await writeTableOutput(output, args.format, args.output);
+      });
+    });
+}

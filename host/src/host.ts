@@ -1,0 +1,115 @@
+// PluginHost: the entry point of the library. Loads plugins (folder or
+// installed reference), owns their lifecycles, and stops them all on close.
+import { join } from "node:path";
+import { watchPlugin, type PluginWatcher } from "./dev/watch.js";
+import { registerHost, unregisterHost } from "./exit-hooks.js";
+import { Logger, stderrSink } from "./logger.js";
+import { loadPluginJson } from "./manifest/plugin-json.js";
+import { HOST_PROTOCOL_VERSIONS, resolveHostOptions, type HostOptions, type LoadOptions, type ResolvedHostOptions } from "./options.js";
+import { Plugin } from "./plugin/plugin.js";
+import { signalGroup } from "./process/process-group.js";
+import { killActiveBuilds } from "./runtime/build-command.js";
+import { resolvePluginRef } from "./plugin-ref.js";
+import { HostError, ManifestError, PluginStartError, hintFor } from "./errors.js";
+
+/** Launches plugins and keeps them running; `close()` stops everything. */
+export class PluginHost {
+  /** Options with defaults filled in. */
+  readonly options: ResolvedHostOptions;
+  /** The host logger (plugin lines are re-emitted through it). */
+  readonly log: Logger;
+  private readonly loaded = new Set<Plugin>();
+  private readonly watchers = new Map<Plugin, PluginWatcher>();
+  /** Loads in progress, so close() can wait for (and undo) them. */
+  private readonly loading = new Set<Promise<unknown>>();
+  /** Aborted by close(): running builds are killed, loads in progress give up. */
+  private readonly closing = new AbortController();
+  private closed = false;
+
+  constructor(options: HostOptions = {}) {
+    this.options = resolveHostOptions(options);
+    this.log = new Logger(this.options.logLevel, this.options.logSink ?? stderrSink);
+    if (this.options.handleProcessSignals) registerHost(this);
+  }
+
+  /** Plugins currently loaded. */
+  get plugins(): Plugin[] {
+    return [...this.loaded];
+  }
+
+  /**
+   * Starts a plugin: resolves `dirOrRef` (folder or installed plugin), validates
+   * heddle-plugin.json, prepares the runtime, starts the pool, handshakes and
+   * describes. Throws HostError (MANIFEST_INVALID, BUILD_FAILED, PLUGIN_START_*, …).
+   */
+  async load(dirOrRef: string, options: LoadOptions = {}): Promise<Plugin> {
+    if (this.closed) throw new HostError("PLUGIN_UNAVAILABLE", "this PluginHost is closed", { hint: "create a new PluginHost" });
+    const loading = this.doLoad(dirOrRef, options);
+    this.loading.add(loading);
+    try {
+      return await loading;
+    } finally {
+      this.loading.delete(loading);
+    }
+  }
+
+  private async doLoad(dirOrRef: string, options: LoadOptions): Promise<Plugin> {
+    const dir = await resolvePluginRef(dirOrRef);
+    const source = await loadPluginJson(dir);
+    const pool = options.pool ?? source.json.pool ?? 1;
+    if (!Number.isInteger(pool) || pool < 1) {
+      throw new ManifestError(`pool must be an integer >= 1, got ${pool}`, { field: "/pool", plugin: source.json.name });
+    }
+    const declared = source.json.protocolVersions;
+    if (declared && !declared.some((v) => HOST_PROTOCOL_VERSIONS.includes(v))) {
+      throw new PluginStartError("PROTOCOL_MISMATCH",
+        `plugin ${source.json.name} speaks protocol ${declared.join(", ")} (heddle-plugin.json), this host speaks ${HOST_PROTOCOL_VERSIONS.join(", ")}`,
+        { plugin: source.json.name, hint: hintFor("PROTOCOL_MISMATCH") });
+    }
+    const log = this.log.child({ plugin: source.json.name });
+    const plugin = await Plugin.load({
+      source,
+      options: this.options,
+      log,
+      pool,
+      startTimeoutMs: options.startTimeoutMs,
+      cacheRoot: join(this.options.heddleHome, "cache"),
+      signal: this.closing.signal,
+    });
+    if (this.closed) {
+      await plugin.stop();
+      throw new HostError("PLUGIN_UNAVAILABLE", `the host was closed while plugin ${plugin.name} was starting`, { plugin: plugin.name });
+    }
+    this.loaded.add(plugin);
+    plugin.once("stopped", () => {
+      this.loaded.delete(plugin);
+      void this.watchers.get(plugin)?.close();
+      this.watchers.delete(plugin);
+    });
+    if (options.watch) {
+      const watcher = await watchPlugin(plugin, log);
+      this.watchers.set(plugin, watcher);
+      await watcher.ready; // so a change right after load() is seen
+    }
+    log.debug(`loaded (pids ${plugin.pids.join(", ")})`);
+    return plugin;
+  }
+
+  /** Stops every plugin gracefully and releases the host. Never throws; safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.closing.abort();
+    await Promise.allSettled([...this.loading]);
+    await Promise.all([...this.watchers.values()].map((w) => w.close()));
+    this.watchers.clear();
+    await Promise.all([...this.loaded].map((p) => p.stop()));
+    this.loaded.clear();
+    unregisterHost(this);
+  }
+
+  /** Last resort at process exit: SIGKILL every plugin process group now. */
+  killAllNow(): void {
+    for (const p of this.loaded) for (const pid of p.pids) signalGroup(pid, "SIGKILL");
+    killActiveBuilds();
+  }
+}

@@ -1,0 +1,121 @@
+// Invoke (unary, small inputs) and InvokeStream (large inputs or outputs) on
+// one plugin process (protocol §5). Returns the output's raw IPC bytes.
+import { Metadata } from "@grpc/grpc-js";
+import type { InvokeHeader, InvokeResponse, InvokeStreamRequest, InvokeStreamResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
+import { splitIpcIntoChunks } from "../arrow/chunking.js";
+import { fromPluginError, PluginCallError } from "../errors.js";
+import { runCall, type CallSettings, type CallTarget } from "./call-runner.js";
+
+/** One call as the process-level code sees it. */
+export interface InvokeCall extends CallSettings {
+  /** Step or handler name without namespace. */
+  step: string;
+  configJson: string;
+  /** Binding → plugin-side instance id. */
+  resources: Record<string, string>;
+  /** Input as Arrow IPC stream bytes, or undefined for no input. */
+  input?: Uint8Array;
+  /** Rows of the input, when known (sent as InlineTable.num_rows). */
+  inputRows?: number;
+  /** Use InvokeStream. */
+  stream: boolean;
+}
+
+/** Runs the call; resolves with the output IPC bytes, or null for a step that returned no table. */
+export function invokeOnProcess(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
+  return call.stream ? invokeStream(target, call) : invokeUnary(target, call);
+}
+
+function header(call: InvokeCall, streamed: boolean): InvokeHeader {
+  const input = call.input === undefined
+    ? undefined
+    : streamed
+      ? { kind: { $case: "streamed" as const, streamed: { totalBytes: call.input.length } } }
+      : { kind: { $case: "inline" as const, inline: { ipc: Buffer.from(call.input.buffer, call.input.byteOffset, call.input.length), numRows: call.inputRows ?? 0 } } };
+  return {
+    callId: call.callId,
+    step: call.step,
+    configJson: call.configJson,
+    resources: call.resources,
+    input,
+    timeoutMs: call.timeoutMs && call.timeoutMs > 0 ? call.timeoutMs : 0,
+  };
+}
+
+function invokeUnary(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
+  return runCall<Uint8Array | null>(target, call, (control, deadline) =>
+    target.clients.plugin.invoke({ header: header(call, false) }, new Metadata(), deadline ? { deadline } : {}, (err, res) => {
+      if (err) return control.failGrpc(err);
+      try {
+        control.resolve(outputOf(target, call, res, []));
+      } catch (e) {
+        control.reject(e as PluginCallError);
+      }
+    }),
+  );
+}
+
+function invokeStream(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
+  return runCall<Uint8Array | null>(target, call, (control, deadline) => {
+    const stream = target.clients.plugin.invokeStream(new Metadata(), deadline ? { deadline } : {});
+    const chunks: Buffer[] = [];
+    let result: InvokeResponse | undefined;
+    stream.on("data", (msg: InvokeStreamResponse) => {
+      if (msg.msg?.$case === "chunk") chunks.push(msg.msg.chunk.data);
+      else if (msg.msg?.$case === "result") result = msg.msg.result;
+    });
+    stream.on("error", (err) => control.failGrpc(err as Parameters<typeof control.failGrpc>[0]));
+    stream.on("end", () => {
+      if (control.settled) return;
+      if (!result) {
+        control.reject(new PluginCallError("INVALID_OUTPUT", `the plugin ended the InvokeStream of ${call.component} without a result message`, {
+          plugin: target.pluginName, component: call.component, hint: "this is a bug in the plugin's SDK (protocol §5.2)",
+        }));
+        return;
+      }
+      try {
+        control.resolve(outputOf(target, call, result, chunks));
+      } catch (e) {
+        control.reject(e as PluginCallError);
+      }
+    });
+    void writeRequest(stream, call, () => control.settled);
+    return stream;
+  });
+}
+
+/** Writes header, input chunks (≤ 2 MiB, cut at IPC message boundaries) and half-closes, honouring backpressure. */
+async function writeRequest(
+  stream: { write(m: InvokeStreamRequest): boolean; end(): void; once(e: "drain", f: () => void): unknown },
+  call: InvokeCall,
+  stopped: () => boolean,
+): Promise<void> {
+  const send = async (m: InvokeStreamRequest) => {
+    if (stopped()) return;
+    if (!stream.write(m)) await new Promise<void>((r) => stream.once("drain", r));
+  };
+  try {
+    await send({ msg: { $case: "header", header: header(call, true) } });
+    if (call.input) {
+      for (const chunk of splitIpcIntoChunks(call.input)) {
+        if (stopped()) return;
+        await send({ msg: { $case: "chunk", chunk: { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) } } });
+      }
+    }
+    if (!stopped()) stream.end();
+  } catch {
+    // The call failed while writing; its error arrives through the stream's 'error' event.
+  }
+}
+
+/** The output bytes of a finished call, or throws the plugin's error. */
+function outputOf(target: CallTarget, call: InvokeCall, res: InvokeResponse, chunks: Buffer[]): Uint8Array | null {
+  if (res.error) throw fromPluginError(res.error, target.pluginName, call.component);
+  const kind = res.output?.kind;
+  if (!kind) return chunks.length ? Buffer.concat(chunks) : null;
+  if (kind.$case === "inline") return kind.inline.ipc;
+  if (kind.$case === "streamed") return Buffer.concat(chunks);
+  throw new PluginCallError("INVALID_OUTPUT", `the plugin answered ${call.component} with a shared-memory table, which this host did not negotiate`, {
+    plugin: target.pluginName, component: call.component, hint: "this is a bug in the plugin's SDK (capability shm, protocol §2.4)",
+  });
+}

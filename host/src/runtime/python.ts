@@ -1,0 +1,91 @@
+// runtime "python": picks the interpreter (plugin .venv, HEDDLE_PYTHON, a
+// cached per-plugin venv built from requirements.txt, or the host's SDK venv).
+import { readFile, writeFile } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { execa } from "execa";
+import { PluginStartError } from "../errors.js";
+import { runBuildStep } from "./build-command.js";
+import { buildInto, exists, hashParts } from "./cache.js";
+import { entrypointPath, requireEntrypointFile } from "./exec.js";
+import { sdkPython, sdkPythonSource } from "./locate.js";
+import type { LaunchSpec, PrepareContext } from "./types.js";
+
+/** Which interpreter a python plugin runs with, and why (for logs and tests). */
+export interface PythonChoice {
+  python: string;
+  reason: "plugin-venv" | "HEDDLE_PYTHON" | "requirements-venv" | "sdk-venv" | "path";
+}
+
+/** Prepares a python plugin. Fails with BUILD_FAILED when its requirements venv cannot be built. */
+export async function preparePython(ctx: PrepareContext): Promise<LaunchSpec> {
+  const entry = entrypointPath(ctx);
+  await requireEntrypointFile(ctx, entry);
+  const choice = await choosePython(ctx);
+  ctx.log.debug(`python interpreter: ${choice.python} (${choice.reason})`);
+  const env: Record<string, string> = { PYTHONUNBUFFERED: "1" };
+  const sdkSource = sdkPythonSource();
+  // A plugin with its own venv brings its own SDK; the others get the monorepo's SDK sources too.
+  if (sdkSource && choice.reason !== "plugin-venv" && choice.reason !== "HEDDLE_PYTHON") {
+    env.PYTHONPATH = [sdkSource, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+  }
+  return { command: choice.python, args: ["-u", entry], cwd: ctx.source.dir, env };
+}
+
+/** Chooses the interpreter, building the requirements venv if that is the choice. */
+export async function choosePython(ctx: PrepareContext): Promise<PythonChoice> {
+  const own = join(ctx.source.dir, ".venv", "bin", "python");
+  if (await exists(own)) return { python: own, reason: "plugin-venv" };
+  if (process.env.HEDDLE_PYTHON) return { python: process.env.HEDDLE_PYTHON, reason: "HEDDLE_PYTHON" };
+  const requirements = join(ctx.source.dir, "requirements.txt");
+  if (await exists(requirements)) return { python: await requirementsVenv(ctx, requirements), reason: "requirements-venv" };
+  const sdk = sdkPython();
+  if (sdk && (await exists(sdk))) return { python: sdk, reason: "sdk-venv" };
+  return { python: "python3", reason: "path" };
+}
+
+/**
+ * Builds (once) a venv for the plugin's requirements.txt under
+ * `<cache>/python/<hash>`. It sees the SDK venv's packages through a .pth
+ * file, so only the plugin's extra requirements are installed into it.
+ */
+async function requirementsVenv(ctx: PrepareContext, requirementsFile: string): Promise<string> {
+  const requirements = await readFile(requirementsFile, "utf8");
+  const basePython = sdkPython() ?? "python3";
+  const finalDir = join(ctx.cacheRoot, "python", hashParts(requirements, basePython));
+  const python = join(finalDir, "bin", "python");
+  if (await exists(python)) return python;
+
+  const plugin = ctx.source.json.name;
+  await buildInto(finalDir, async (staging) => {
+    await runBuildStep({
+      plugin, log: ctx.log, signal: ctx.signal, what: "python -m venv", command: basePython,
+      args: ["-m", "venv", "--without-pip", staging], cwd: ctx.source.dir,
+    });
+    const stagedPython = join(staging, "bin", "python");
+    const sitePackages = await purelib(stagedPython, plugin);
+    const visible = [await purelib(basePython, plugin).catch(() => undefined), sdkPythonSource()].filter(Boolean);
+    await writeFile(join(sitePackages, "_heddle_sdk.pth"), visible.join("\n") + "\n");
+    if (hasRequirements(requirements)) {
+      await runBuildStep({
+        plugin, log: ctx.log, signal: ctx.signal, what: "pip install -r requirements.txt", command: basePython,
+        args: ["-m", "pip", "--python", stagedPython, "install", "--disable-pip-version-check", "-r", requirementsFile],
+        cwd: ctx.source.dir,
+        hint: "check requirements.txt (names, versions) and that PyPI is reachable",
+      });
+    }
+  });
+  return python;
+}
+
+/** True when a requirements file lists anything besides comments and blank lines. */
+export function hasRequirements(text: string): boolean {
+  return text.split("\n").some((l) => l.replace(/#.*/, "").trim() !== "");
+}
+
+async function purelib(python: string, plugin: string): Promise<string> {
+  const r = await execa(python, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { reject: false });
+  if (r.exitCode !== 0) {
+    throw new PluginStartError("BUILD_FAILED", `cannot ask ${python} for its site-packages: ${r.stderr || r.shortMessage}`, { plugin });
+  }
+  return r.stdout.trim();
+}

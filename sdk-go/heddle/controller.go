@@ -1,0 +1,34 @@
+package heddle
+
+import (
+	"context"
+
+	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
+)
+
+// defaultGraceMs is the grace of a Shutdown that names none, of stdin EOF and
+// of SIGTERM/SIGINT (protocol §2.2, §11).
+const defaultGraceMs = 2000
+
+// Cancel marks every running call with the id cancelled: its context's Done
+// closes and the call answers CANCELLED. found is false when no such call is
+// running. It never fails.
+func (s *server) Cancel(_ context.Context, req *pluginv1.CancelRequest) (*pluginv1.CancelResponse, error) {
+	found := s.calls.cancel(req.GetCallId(), errCancelledByHost)
+	if found {
+		s.log.Debug("cancelled call", "call_id", req.GetCallId(), "reason", req.GetReason())
+	}
+	return &pluginv1.CancelResponse{Found: found}, nil
+}
+
+// Shutdown replies at once, then the process stops accepting calls, lets
+// in-flight ones finish within grace_ms, closes open resources and exits 0
+// (see Plugin.Run). It never fails.
+func (s *server) Shutdown(_ context.Context, req *pluginv1.ShutdownRequest) (*pluginv1.ShutdownResponse, error) {
+	grace := req.GetGraceMs()
+	if grace == 0 {
+		grace = defaultGraceMs
+	}
+	s.stop("Shutdown requested by the host", grace)
+	return &pluginv1.ShutdownResponse{}, nil
+}

@@ -1,0 +1,228 @@
+package heddle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
+)
+
+// inputSource is a call's input as it arrived, decoded only at check 4.
+type inputSource struct {
+	data    []byte
+	present bool
+	problem *Error // the input came in a form this call cannot take
+}
+
+// Invoke runs a step or handler with an inline input and answers with an
+// inline output or an Error (gRPC status OK), per protocol §5.1.
+func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*pluginv1.InvokeResponse, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	start := time.Now()
+	h := req.GetHeader()
+	if h == nil {
+		return failed(&Error{Code: CodeInternal, Message: "the InvokeRequest has no header: this is a host bug, please report it"}, start), nil
+	}
+	in := inputSource{}
+	switch k := h.GetInput().GetKind().(type) {
+	case *pluginv1.DataRef_Inline:
+		in.data, in.present = k.Inline.GetIpc(), true
+	case *pluginv1.DataRef_Streamed:
+		in.problem = &Error{Code: CodeInvalidInput, Message: "a unary Invoke carries its input inline; send streamed input with InvokeStream"}
+	case *pluginv1.DataRef_Shm:
+		in.problem = &Error{Code: CodeUnsupported, Message: "shared-memory tables are not supported by this SDK (capability shm not offered); send the table inline"}
+	}
+	out, failure := s.run(ctx, h, in)
+	if failure != nil {
+		return failed(failure, start), nil
+	}
+	if out == nil {
+		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
+	}
+	data, err := EncodeIPC(out)
+	if err != nil {
+		return failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(),
+			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", h.GetStep(), err)}, start), nil
+	}
+	if len(data) > MaxUnaryOutputBytes {
+		return failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(), Message: fmt.Sprintf(
+			"%s returned %d bytes of Arrow IPC, over the 16 MiB limit of a unary Invoke: call this step with InvokeStream",
+			h.GetStep(), len(data))}, start), nil
+	}
+	return &pluginv1.InvokeResponse{
+		Output: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Inline{Inline: &pluginv1.InlineTable{Ipc: data, NumRows: uint64(out.rows)}}},
+		Stats:  stats(start, out.rows, len(data)),
+	}, nil
+}
+
+// InvokeStream gathers the header and input chunks until the host
+// half-closes, runs the step, then streams the output in chunks of at most
+// 2 MiB cut at IPC message boundaries, and ends with one result (§5.2).
+func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	start := time.Now()
+	first, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	h := first.GetHeader()
+	in := inputSource{}
+	var gathered []byte
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err // the host cancelled or went away
+		}
+		if chunk := msg.GetChunk(); chunk != nil {
+			gathered = append(gathered, chunk.GetData()...)
+		} else if in.problem == nil {
+			in.problem = &Error{Code: CodeInvalidInput, Message: "InvokeStream got a second header; send the header once, then only chunks"}
+		}
+	}
+	if h == nil {
+		return sendResult(stream, failed(&Error{Code: CodeInvalidInput, Message: "the first InvokeStream message must be the header"}, start))
+	}
+	switch k := h.GetInput().GetKind().(type) {
+	case *pluginv1.DataRef_Streamed:
+		in.data, in.present = gathered, true
+	case *pluginv1.DataRef_Inline:
+		in.data, in.present = k.Inline.GetIpc(), true
+	case *pluginv1.DataRef_Shm:
+		in.problem = &Error{Code: CodeUnsupported, Message: "shared-memory tables are not supported by this SDK (capability shm not offered); stream the table instead"}
+	default:
+		in.data, in.present = gathered, len(gathered) > 0 // chunks without the announcement: take them
+	}
+	out, failure := s.run(stream.Context(), h, in)
+	if failure != nil {
+		return sendResult(stream, failed(failure, start))
+	}
+	if out == nil {
+		return sendResult(stream, &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)})
+	}
+	sendErr := error(nil)
+	total, err := writeIPC(out, func(p []byte) error {
+		sendErr = stream.Send(&pluginv1.InvokeStreamResponse{Msg: &pluginv1.InvokeStreamResponse_Chunk{Chunk: &pluginv1.TableChunk{Data: p}}})
+		return sendErr
+	}, MaxChunkBytes)
+	if sendErr != nil {
+		return sendErr
+	}
+	if err != nil {
+		return sendResult(stream, failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(),
+			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", h.GetStep(), err)}, start))
+	}
+	return sendResult(stream, &pluginv1.InvokeResponse{
+		Output: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Streamed{Streamed: &pluginv1.StreamedTable{TotalBytes: uint64(total)}}},
+		Stats:  stats(start, out.rows, int(total)),
+	})
+}
+
+func sendResult(stream pluginv1.PluginService_InvokeStreamServer, r *pluginv1.InvokeResponse) error {
+	return stream.Send(&pluginv1.InvokeStreamResponse{Msg: &pluginv1.InvokeStreamResponse_Result{Result: r}})
+}
+
+func failed(e *Error, start time.Time) *pluginv1.InvokeResponse {
+	return &pluginv1.InvokeResponse{Error: e.toProto(), Stats: stats(start, 0, 0)}
+}
+
+func stats(start time.Time, rows int64, bytes int) *pluginv1.CallStats {
+	return &pluginv1.CallStats{DurationUs: uint64(time.Since(start).Microseconds()), OutputRows: uint64(rows), OutputBytes: uint64(bytes)}
+}
+
+type stepResult struct {
+	out     *Table
+	failure *Error
+}
+
+// run makes the checks of §5.1 in order (step exists, config, resources,
+// input), then runs the step on its own goroutine so that a cancel or a
+// deadline is answered at once even when step code does not watch ctx.
+func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in inputSource) (*Table, *Error) {
+	e := s.plugin.steps[h.GetStep()]
+	if e == nil {
+		return nil, &Error{Code: CodeUnknownStep, Component: h.GetStep(), Message: fmt.Sprintf(
+			"plugin %q has no step or handler %q; it has: %s", s.plugin.info.Namespace, h.GetStep(), namesOf(s.plugin.steps))}
+	}
+	config, failure := e.config.decode(h.GetConfigJson())
+	if failure != nil {
+		failure.Component = e.name
+		return nil, failure
+	}
+	resources, failure := bindResources(e.name, e.opts.requirements, h.GetResources(), s.instances)
+	if failure != nil {
+		return nil, failure
+	}
+	var input *Table
+	switch {
+	case in.problem != nil:
+		in.problem.Component = e.name
+		return nil, in.problem
+	case e.opts.noInput || !in.present:
+		// A source ignores any input it is given; a call without input passes
+		// nil, and step code that needs one returns MissingInput.
+	default:
+		t, err := DecodeIPC(in.data)
+		if err != nil {
+			return nil, &Error{Code: CodeInvalidInput, Component: e.name,
+				Message: fmt.Sprintf("the input of %s is not a valid Arrow IPC stream: %v", e.name, err)}
+		}
+		input = t
+	}
+
+	callCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if h.GetTimeoutMs() > 0 { // the earlier of it and the gRPC deadline wins
+		var stop context.CancelFunc
+		callCtx, stop = context.WithTimeout(callCtx, time.Duration(h.GetTimeoutMs())*time.Millisecond)
+		defer stop()
+	}
+	defer s.calls.add(h.GetCallId(), cancel)()
+	sctx := &StepContext{Context: callCtx, CallID: h.GetCallId(), Name: e.name, Logger: s.log, resources: resources}
+	if s.log.Enabled(ctx, LevelTrace) {
+		s.log.Log(ctx, LevelTrace, "call started", "call_id", h.GetCallId(), "step", e.name)
+	}
+
+	done := make(chan stepResult, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- stepResult{failure: panicError(r, CodeStepFailed, e.name, debug.Stack())}
+			}
+		}()
+		out, err := e.call(sctx, config, input)
+		if err != nil {
+			done <- stepResult{failure: classify(err, CodeStepFailed, e.name, e.origin)}
+			return
+		}
+		done <- stepResult{out: out}
+	}()
+	select {
+	case r := <-done:
+		if callCtx.Err() != nil { // cancelled: CANCELLED whatever the step returned
+			return nil, endedError(callCtx, e.name)
+		}
+		if r.failure != nil {
+			return nil, r.failure
+		}
+		if r.out != nil {
+			if why := r.out.validOutput(); why != "" {
+				return nil, &Error{Code: CodeInvalidOutput, Component: e.name, Message: fmt.Sprintf("%s returned %s", e.name, why)}
+			}
+		}
+		return r.out, nil
+	case <-callCtx.Done():
+		return nil, endedError(callCtx, e.name)
+	}
+}

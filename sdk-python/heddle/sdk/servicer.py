@@ -1,0 +1,366 @@
+"""The gRPC adapter: PluginService and ControllerService over the generated code.
+
+Generated code (heddle.plugin.v1) stops here: this module translates protobuf
+messages to the runtime's Python calls and HeddleErrors back to `Error`
+messages. Everything that can be computed once (manifest, error-code numbers,
+capability lists) is computed at construction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from typing import Any, Callable, Iterator, Optional
+
+import grpc
+
+import heddle
+from ..core import ipc
+from ..core.command import ExecutionMode
+from ..core.context import CANCELLED, StepContext
+from ..core.errors import HeddleError, InternalError, InvalidInputError, InvalidOutputError, UnsupportedError
+from ..core.step import ResourceBinding
+from ..plugin.v1 import (
+    command_pb2,
+    controller_pb2,
+    controller_pb2_grpc,
+    data_pb2,
+    errors_pb2,
+    handshake_pb2,
+    invoke_pb2,
+    manifest_pb2,
+    plugin_pb2_grpc,
+    resource_pb2,
+)
+from . import commands as cmd
+from .options import ServeOptions
+from .plugin import Plugin
+from .runtime import PluginRuntime
+
+SDK_NAME = "heddle-sdk"
+SDK_LANGUAGE = "python"
+CAPABILITIES = ("streaming", "cancel", "commands")
+"""Capability flags this SDK implements (protocol §2.4)."""
+
+_NO_DEADLINE_S = 1e8  # grpc reports "no deadline" as a deadline centuries away
+_ERROR_CODES = {name: number for name, number in errors_pb2.ErrorCode.items()}
+_EXECUTION_MODES = {
+    ExecutionMode.SYNC: manifest_pb2.EXECUTION_MODE_SYNC,
+    ExecutionMode.ASYNC: manifest_pb2.EXECUTION_MODE_ASYNC,
+    ExecutionMode.BOTH: manifest_pb2.EXECUTION_MODE_BOTH,
+}
+_COMMAND_STATES = {
+    cmd.SUCCEEDED: command_pb2.COMMAND_STATE_SUCCEEDED,
+    cmd.FAILED: command_pb2.COMMAND_STATE_FAILED,
+    cmd.CANCELED: command_pb2.COMMAND_STATE_CANCELED,
+}
+
+
+def build_manifest(plugin: Plugin) -> manifest_pb2.Manifest:
+    """The protobuf Manifest of a plugin (protocol §3), built once per process."""
+    manifest = manifest_pb2.Manifest(namespace=plugin.namespace, version=plugin.version, description=plugin.description)
+    for resource in plugin.resources.values():
+        manifest.resources.add(name=resource.name, description=resource.description, config_schema_json=resource.schema.json_text)
+    for step in plugin.steps.values():
+        manifest.steps.add(
+            name=step.name,
+            description=step.description,
+            config_schema_json=step.schema.json_text,
+            resources=[_requirement(b) for b in step.bindings],
+            input_schema=ipc.encode_schema(step.input_schema),
+            output_schema=ipc.encode_schema(step.output_schema),
+            takes_input=step.takes_input,
+        )
+    for handler in plugin.handlers.values():
+        manifest.handlers.add(
+            name=handler.name,
+            description=handler.description,
+            config_schema_json=handler.schema.json_text,
+            resources=[_requirement(b) for b in handler.bindings],
+        )
+    for command in plugin.commands.values():
+        manifest.commands.add(
+            name=command.name,
+            description=command.description,
+            context_schema_json=command.schema.json_text,
+            mode=_EXECUTION_MODES[command.mode],
+            cluster_types=command.cluster_types,
+            cluster_context_schema_json=command.cluster_schema.json_text if command.cluster_schema else "",
+        )
+    return manifest
+
+
+def _requirement(binding: ResourceBinding) -> manifest_pb2.ResourceRequirement:
+    return manifest_pb2.ResourceRequirement(binding=binding.binding, kind=binding.kind, optional=binding.optional)
+
+
+def error_to_proto(error: HeddleError, namespace: str = "") -> errors_pb2.Error:
+    """The protobuf `Error` for a HeddleError; a bare component name is qualified as `namespace.name`."""
+    component = error.component or ""
+    if component and namespace and "." not in component:
+        component = f"{namespace}.{component}"
+    return errors_pb2.Error(
+        code=_ERROR_CODES.get("ERROR_CODE_" + error.code, errors_pb2.ERROR_CODE_INTERNAL),
+        message=error.message,
+        component=component,
+        stack=error.stack or "",
+        field=error.field or "",
+    )
+
+
+def _internal(exc: BaseException, component: str) -> HeddleError:
+    error = InternalError(f"the Python SDK failed unexpectedly ({type(exc).__name__}: {exc}); please report it", component=component)
+    error.stack = traceback.format_exc()
+    return error
+
+
+def _timeout_s(context: grpc.ServicerContext, timeout_ms: int) -> Optional[float]:
+    remaining = context.time_remaining()
+    limit = remaining if remaining is not None and remaining < _NO_DEADLINE_S else None
+    if timeout_ms:
+        limit = timeout_ms / 1000.0 if limit is None else min(limit, timeout_ms / 1000.0)
+    return limit
+
+
+def _watch_rpc(context: grpc.ServicerContext, ctx: StepContext) -> None:
+    """Marks `ctx` cancelled when the RPC ends early (host cancelled it or its deadline passed)."""
+    context.add_callback(lambda: ctx.cancelled or ctx.cancel(CANCELLED))
+
+
+class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
+    """PluginService: handshake, manifest, resources, Invoke/InvokeStream, RunCommand."""
+
+    def __init__(self, runtime: PluginRuntime, protocol_version: int, supported_versions: "tuple[int, ...]", options: ServeOptions) -> None:
+        self.runtime = runtime
+        self.commands = cmd.CommandRunner(runtime)
+        self.protocol_version = protocol_version
+        self.supported_versions = supported_versions
+        self.options = options
+        self.namespace = runtime.plugin.namespace
+        self._describe = manifest_pb2.DescribeResponse(manifest=build_manifest(runtime.plugin))
+
+    # -- handshake and manifest -----------------------------------------------------------
+
+    def Handshake(self, request: handshake_pb2.HandshakeRequest, context: grpc.ServicerContext) -> Any:
+        """Picks the protocol version (FAILED_PRECONDITION with PROTOCOL_MISMATCH when none is shared) and the shared capabilities."""
+        offered = list(request.protocol_versions)
+        common = [v for v in offered if v in self.supported_versions]
+        if offered and not common:
+            context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"PROTOCOL_MISMATCH: the host speaks protocol versions {offered}, this plugin "
+                f"(heddle-sdk python {heddle.__version__}) speaks {list(self.supported_versions)}; upgrade one of them",
+            )
+        version = self.protocol_version if (not offered or self.protocol_version in common) else max(common)
+        return handshake_pb2.HandshakeResponse(
+            protocol_version=version,
+            sdk_name=SDK_NAME,
+            sdk_language=SDK_LANGUAGE,
+            sdk_version=heddle.__version__,
+            capabilities=[c for c in CAPABILITIES if c in request.capabilities],
+            pid=os.getpid(),
+        )
+
+    def Describe(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """Returns the manifest built at start-up."""
+        return self._describe
+
+    # -- resources ------------------------------------------------------------------------
+
+    def OpenResource(self, request: resource_pb2.OpenResourceRequest, context: grpc.ServicerContext) -> Any:
+        """Opens a resource instance; errors come back in the response (UNKNOWN_RESOURCE, INVALID_CONFIG, RESOURCE_INIT_FAILED)."""
+        try:
+            instance_id = self.runtime.open_resource(request.resource, request.config_json)
+        except HeddleError as exc:
+            return resource_pb2.OpenResourceResponse(error=error_to_proto(exc, self.namespace))
+        except Exception as exc:
+            return resource_pb2.OpenResourceResponse(error=error_to_proto(_internal(exc, request.resource), self.namespace))
+        return resource_pb2.OpenResourceResponse(instance_id=instance_id)
+
+    def CloseResource(self, request: resource_pb2.CloseResourceRequest, context: grpc.ServicerContext) -> Any:
+        """Closes an instance; RESOURCE_NOT_OPEN in the response for an unknown id."""
+        try:
+            self.runtime.close_resource(request.instance_id)
+        except HeddleError as exc:
+            return resource_pb2.CloseResourceResponse(error=error_to_proto(exc, self.namespace))
+        return resource_pb2.CloseResourceResponse()
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def Invoke(self, request: invoke_pb2.InvokeRequest, context: grpc.ServicerContext) -> Any:
+        """Unary call (protocol §5.1): inline input and output; every failure is an Error in the response."""
+        started = time.perf_counter_ns()
+        header = request.header
+        try:
+            call = self.runtime.prepare(header.step, header.config_json, header.resources)
+            table = self._unary_input(header)
+            ctx = self._context(header, context)
+            output = self.runtime.run(call, table, ctx)
+            response = invoke_pb2.InvokeResponse()
+            if output is not None:
+                encoded = ipc.encode_stream(output)
+                if encoded.size > self.options.max_unary_output_bytes:
+                    raise InvalidOutputError(
+                        f"step {header.step!r} produced {encoded.size} bytes of output, over the "
+                        f"{self.options.max_unary_output_bytes}-byte limit of a unary call: call it with InvokeStream",
+                        component=header.step,
+                    )
+                inline = response.output.inline
+                inline.ipc = encoded.to_pybytes()
+                inline.num_rows = output.num_rows
+                response.stats.output_rows = output.num_rows
+                response.stats.output_bytes = encoded.size
+        except HeddleError as exc:
+            response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
+        except Exception as exc:
+            response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
+        response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
+        return response
+
+    def InvokeStream(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+        """Streaming call (§5.2): header, input chunks, half-close; answers output chunks then one result."""
+        started = time.perf_counter_ns()
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("msg") != "header":
+            error = InvalidInputError("InvokeStream must start with a header message, then input chunks")
+            yield invoke_pb2.InvokeStreamResponse(result=invoke_pb2.InvokeResponse(error=error_to_proto(error, self.namespace)))
+            return
+        header = first.header
+        response = invoke_pb2.InvokeResponse()
+        try:
+            try:
+                call = self.runtime.prepare(header.step, header.config_json, header.resources)
+            except HeddleError:
+                for _ in request_iterator:  # let the host finish sending before it reads our answer
+                    pass
+                raise
+            table = self._streamed_input(header, request_iterator)
+            ctx = self._context(header, context)
+            output = self.runtime.run(call, table, ctx)
+            if output is not None:
+                total = 0
+                for chunk in ipc.encode_chunks(output, self.options.max_chunk_bytes):
+                    total += len(chunk)
+                    yield invoke_pb2.InvokeStreamResponse(chunk=data_pb2.TableChunk(data=chunk))
+                response.output.streamed.total_bytes = total
+                response.stats.output_rows = output.num_rows
+                response.stats.output_bytes = total
+        except HeddleError as exc:
+            response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
+        except Exception as exc:
+            response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
+        response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
+        yield invoke_pb2.InvokeStreamResponse(result=response)
+
+    def _context(self, header: invoke_pb2.InvokeHeader, context: grpc.ServicerContext) -> StepContext:
+        ctx = StepContext(header.call_id, header.step, _timeout_s(context, header.timeout_ms), self.runtime.logger)
+        _watch_rpc(context, ctx)
+        return ctx
+
+    @staticmethod
+    def _decode(data: bytes, step: str) -> Any:
+        try:
+            return ipc.decode_stream(data)
+        except Exception as exc:
+            raise InvalidInputError(
+                f"the input of {step!r} is not a valid Arrow IPC stream ({exc}); send Arrow IPC stream bytes",
+                component=step,
+            ) from None
+
+    def _unary_input(self, header: invoke_pb2.InvokeHeader) -> Any:
+        kind = header.input.WhichOneof("kind")
+        if kind is None:
+            return None
+        if kind == "inline":
+            return self._decode(header.input.inline.ipc, header.step)
+        if kind == "streamed":
+            raise InvalidInputError("a unary Invoke cannot carry a streamed input: use InvokeStream", component=header.step)
+        raise UnsupportedError(
+            "shared-memory tables are not supported by the Python SDK yet (capability shm is not offered): send the input inline",
+            component=header.step,
+        )
+
+    def _streamed_input(self, header: invoke_pb2.InvokeHeader, request_iterator: Iterator[Any]) -> Any:
+        chunks = []
+        for message in request_iterator:
+            if message.WhichOneof("msg") != "chunk":
+                raise InvalidInputError("InvokeStream got a second header: send exactly one header, then chunks", component=header.step)
+            chunks.append(message.chunk.data)
+        kind = header.input.WhichOneof("kind")
+        if kind == "inline":
+            return self._decode(header.input.inline.ipc, header.step)
+        if kind == "shm":
+            return self._unary_input(header)
+        if chunks:
+            return self._decode(ipc.join_chunks(chunks), header.step)
+        if kind == "streamed":
+            raise InvalidInputError(
+                f"the input of {header.step!r} was announced as streamed but no chunk came", component=header.step
+            )
+        return None
+
+    # -- commands -------------------------------------------------------------------------
+
+    def RunCommand(self, request: command_pb2.RunCommandRequest, context: grpc.ServicerContext) -> Iterator[Any]:
+        """Heimdall command (§6): lines and result chunks as they come, then exactly one status."""
+        try:
+            definition, ctx, events = self.commands.prepare(
+                request.call_id,
+                request.command,
+                request.context_json,
+                request.cluster_json,
+                request.job_id,
+                request.resources,
+                _timeout_s(context, 0),
+            )
+        except HeddleError as exc:
+            yield _status(cmd.Status(cmd.FAILED, exc, cmd.EXIT_FAILED), self.namespace)
+            return
+        _watch_rpc(context, ctx)
+        for event in self.commands.run(definition, ctx, events):
+            if isinstance(event, cmd.Line):
+                if event.stream == "stdout":
+                    yield command_pb2.RunCommandResponse(stdout_line=event.text)
+                else:
+                    yield command_pb2.RunCommandResponse(stderr_line=event.text)
+            elif isinstance(event, cmd.Result):
+                for chunk in ipc.encode_chunks(event.table, self.options.max_chunk_bytes):
+                    yield command_pb2.RunCommandResponse(result_chunk=data_pb2.TableChunk(data=chunk))
+            else:
+                yield _status(event, self.namespace)
+
+
+def _status(status: "cmd.Status", namespace: str) -> command_pb2.RunCommandResponse:
+    proto = command_pb2.CommandStatus(state=_COMMAND_STATES[status.state], exit_code=status.exit_code)
+    if status.error is not None:
+        proto.error.CopyFrom(error_to_proto(status.error, namespace))
+    return command_pb2.RunCommandResponse(status=proto)
+
+
+class ControllerServicer(controller_pb2_grpc.ControllerServiceServicer):
+    """ControllerService: Cancel a running call, Shutdown the process."""
+
+    def __init__(self, runtime: PluginRuntime, request_stop: Callable[[float], None], default_grace_s: float) -> None:
+        self.runtime = runtime
+        self.request_stop = request_stop
+        self.default_grace_s = default_grace_s
+
+    def Cancel(self, request: controller_pb2.CancelRequest, context: grpc.ServicerContext) -> Any:
+        """Marks a running call cancelled; `found` is false when it is not running."""
+        found = self.runtime.cancel(request.call_id, CANCELLED)
+        if found:
+            self.runtime.logger.debug("call cancelled", call_id=request.call_id, reason=request.reason)
+        return controller_pb2.CancelResponse(found=found)
+
+    def Shutdown(self, request: controller_pb2.ShutdownRequest, context: grpc.ServicerContext) -> Any:
+        """Asks the process to stop (grace_ms, default 2 s); the reply is sent before it exits."""
+        grace_s = request.grace_ms / 1000.0 if request.grace_ms else self.default_grace_s
+        self.request_stop(grace_s)  # only signals the main thread: this reply still goes out
+        return controller_pb2.ShutdownResponse()
+
+
+def add_services(server: grpc.Server, plugin_servicer: PluginServicer, controller: ControllerServicer) -> None:
+    """Registers PluginService and ControllerService on `server`."""
+    plugin_pb2_grpc.add_PluginServiceServicer_to_server(plugin_servicer, server)
+    controller_pb2_grpc.add_ControllerServiceServicer_to_server(controller, server)

@@ -1,0 +1,59 @@
+//! `ControllerService`: the host's control channel (cancel a call, shut down).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::{Request, Response, Status};
+
+use crate::proto::controller_service_server::ControllerService;
+use crate::proto::{CancelRequest, CancelResponse, ShutdownRequest, ShutdownResponse};
+use crate::sdk::state::State;
+
+/// Grace period when `Shutdown` gives none (protocol §11: 2000 ms).
+const DEFAULT_GRACE: Duration = Duration::from_millis(2000);
+
+/// Implements `heddle.plugin.v1.ControllerService`.
+pub(crate) struct Controller {
+    pub(crate) state: Arc<State>,
+}
+
+#[tonic::async_trait]
+impl ControllerService for Controller {
+    async fn cancel(
+        &self,
+        request: Request<CancelRequest>,
+    ) -> Result<Response<CancelResponse>, Status> {
+        let request = request.into_inner();
+        let found = self.state.calls.cancel(&request.call_id, &request.reason);
+        self.state
+            .logger
+            .with("call_id", request.call_id)
+            .debug(if found {
+                "call cancelled"
+            } else {
+                "cancel: no such call running"
+            });
+        Ok(Response::new(CancelResponse { found }))
+    }
+
+    async fn shutdown(
+        &self,
+        request: Request<ShutdownRequest>,
+    ) -> Result<Response<ShutdownResponse>, Status> {
+        let grace_ms = request.into_inner().grace_ms;
+        let grace = if grace_ms == 0 {
+            DEFAULT_GRACE
+        } else {
+            Duration::from_millis(grace_ms.into())
+        };
+        // The reply goes out before the process exits: `serve` lets the
+        // server finish answering before it returns.
+        if self.state.lifecycle.request_stop(grace) {
+            self.state
+                .logger
+                .with("grace_ms", grace.as_millis() as u64)
+                .info("shutdown requested by the host");
+        }
+        Ok(Response::new(ShutdownResponse {}))
+    }
+}

@@ -1,0 +1,191 @@
+//! The call pipeline shared by `Invoke` and `InvokeStream` (protocol §5.1):
+//! check the step, its config and its resources in that order, then run it
+//! under the call's cancellation and deadline.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::core::cancellation::{CancelReason, Cancellation};
+use crate::core::context::{CallInfo, StepContext};
+use crate::core::errors::{ErrorCode, HeddleError};
+use crate::core::options::Requirement;
+use crate::core::resource::OpenResource;
+use crate::core::step::{Output, StepDef};
+use crate::core::table::Table;
+use crate::proto::InvokeHeader;
+use crate::sdk::state::State;
+
+/// A call that passed checks 1–3, ready to run once its input is decoded.
+pub(crate) struct Prepared {
+    pub(crate) def: Arc<StepDef>,
+    pub(crate) component: String,
+    config: Value,
+    resources: HashMap<String, OpenResource>,
+}
+
+/// Checks, in the protocol's order, that the step exists (`UNKNOWN_STEP`),
+/// its config matches the schema (`INVALID_CONFIG`), and its resource
+/// bindings are given (`MISSING_RESOURCE`), open and of the right kind
+/// (`RESOURCE_NOT_OPEN`). Errors carry the component.
+pub(crate) fn prepare(state: &State, header: &InvokeHeader) -> Result<Prepared, HeddleError> {
+    let component = state.component(&header.step);
+    let def = state
+        .plugin
+        .find_step(&header.step)
+        .cloned()
+        .ok_or_else(|| {
+            let mut known: Vec<&str> = state.plugin.steps.iter().map(|s| s.name.as_str()).collect();
+            known.sort_unstable();
+            HeddleError::sdk(
+                ErrorCode::UnknownStep,
+                format!(
+                    "plugin {:?} has no step {:?}; its steps are {}",
+                    state.plugin.namespace,
+                    header.step,
+                    known.join(", ")
+                ),
+            )
+            .with_component(component.clone())
+        })?;
+    let config = def
+        .schema
+        .parse(&header.config_json)
+        .map_err(|e| e.with_component(component.clone()))?;
+    let resources = bind_resources(state, &def.resources, &header.resources, &component)?;
+    Ok(Prepared {
+        def,
+        component,
+        config,
+        resources,
+    })
+}
+
+/// Resolves the call's bindings against the step's requirements; bindings
+/// the step does not declare are passed through when open.
+pub(crate) fn bind_resources(
+    state: &State,
+    needs: &[Requirement],
+    given: &HashMap<String, String>,
+    component: &str,
+) -> Result<HashMap<String, OpenResource>, HeddleError> {
+    let mut bound = HashMap::new();
+    for need in needs {
+        if !given.contains_key(&need.binding) && !need.optional {
+            return Err(HeddleError::sdk(
+                ErrorCode::MissingResource,
+                format!(
+                    "{component} needs a {:?} resource bound as {:?}; open one and pass its instance id under {:?}",
+                    need.kind, need.binding, need.binding
+                ),
+            )
+            .with_component(component));
+        }
+    }
+    for (binding, id) in given {
+        let open = state.resources.get(id).ok_or_else(|| {
+            HeddleError::sdk(
+                ErrorCode::ResourceNotOpen,
+                format!("resource instance {id:?} (bound as {binding:?}) is not open in this plugin; open it first or check the id"),
+            )
+            .with_component(component)
+        })?;
+        if let Some(need) = needs.iter().find(|n| &n.binding == binding) {
+            if open.kind != need.kind {
+                return Err(HeddleError::sdk(
+                    ErrorCode::ResourceNotOpen,
+                    format!(
+                        "resource instance {id:?} bound as {binding:?} is a {:?}, but {component} needs a {:?} there",
+                        open.kind, need.kind
+                    ),
+                )
+                .with_component(component));
+            }
+        }
+        bound.insert(binding.clone(), open);
+    }
+    Ok(bound)
+}
+
+/// Runs a prepared call. `input` is `None` when the call sent no table.
+/// Answers `CANCELLED` / `DEADLINE_EXCEEDED` as soon as the call is
+/// cancelled or its deadline passes, whatever the step returns later; a
+/// plain error from step code becomes `STEP_FAILED` when sent.
+pub(crate) async fn run(
+    state: &Arc<State>,
+    prepared: Prepared,
+    input: Option<Table>,
+    call_id: &str,
+    deadline: Option<Instant>,
+) -> Result<Output, HeddleError> {
+    let Prepared {
+        def,
+        component,
+        config,
+        resources,
+    } = prepared;
+    let input = match (def.takes_input, input) {
+        (true, Some(table)) => table,
+        (true, None) => {
+            return Err(HeddleError::sdk(
+                ErrorCode::InvalidInput,
+                format!("{component} takes an input table but the call sent none"),
+            )
+            .with_component(component));
+        }
+        (false, _) => Table::none(),
+    };
+    let cancellation = Cancellation::new();
+    let guard = state.calls.register(call_id, cancellation.clone());
+    let info = Arc::new(CallInfo {
+        call_id: call_id.to_string(),
+        component: component.clone(),
+        deadline: deadline.map(Instant::into_std),
+        cancellation: cancellation.clone(),
+        resources,
+        logger: state
+            .logger
+            .with("call_id", call_id)
+            .with("component", component.clone()),
+    });
+    info.logger.debug("call started");
+    let result = guarded(
+        &cancellation,
+        deadline,
+        &component,
+        (def.run)(config, input, StepContext::new(info)),
+    )
+    .await;
+    guard.finish();
+    result.map_err(|e| e.with_component(component))
+}
+
+/// Awaits `work` unless the call is cancelled or its deadline passes first;
+/// a call cancelled while `work` finished still answers with the reason.
+pub(crate) async fn guarded<T>(
+    cancellation: &Cancellation,
+    deadline: Option<Instant>,
+    component: &str,
+    work: impl std::future::Future<Output = Result<T, HeddleError>>,
+) -> Result<T, HeddleError> {
+    let expiry = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    let result = tokio::select! {
+        result = work => result,
+        _ = cancellation.cancelled() => Err(HeddleError::msg("cancelled")),
+        _ = expiry => {
+            cancellation.cancel(CancelReason::DeadlineExceeded);
+            Err(HeddleError::msg("deadline"))
+        }
+    };
+    match cancellation.reason() {
+        Some(reason) => Err(reason.to_error(component)),
+        None => result,
+    }
+}
