@@ -11,7 +11,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/heddle/cargo-target
 export GOBIN := $(ROOT)/.tools/bin
 export PATH := $(GOBIN):$(PATH)
 
-.PHONY: all deps node-deps python-deps go-deps rust-deps build test run bench gen gen-check clean
+.PHONY: all deps native node-deps python-deps go-deps rust-deps build test run bench gen gen-check clean
 
 all: build
 
@@ -41,7 +41,12 @@ $(STAMPS)/rust: $(wildcard sdk-rust/Cargo.toml sdk-rust/Cargo.lock) | $(STAMPS)
 	@if [ -f sdk-rust/Cargo.toml ]; then cd sdk-rust && cargo fetch --quiet; fi
 	@touch $@
 
-deps: node-deps python-deps go-deps rust-deps
+native: $(STAMPS)/native
+$(STAMPS)/native: native/src/shm.c native/binding.gyp $(STAMPS)/node
+	cd native && npx node-gyp rebuild --loglevel=error >/dev/null
+	@touch $@
+
+deps: node-deps python-deps go-deps rust-deps native
 
 # --- build ------------------------------------------------------------------
 build: deps

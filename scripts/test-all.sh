@@ -25,6 +25,8 @@ vitest_suite() { # workspace
   suite "vitest-$1" npx vitest run --root "$1" --reporter=default --reporter=json --outputFile.json="$results/vitest-$1.json"
 }
 
+suite node-test-native bash -c "cd native && node --test --test-reporter=tap test/ > '$results/node-test-native.tap'; rc=\$?; grep -E '^# (pass|fail)' '$results/node-test-native.tap'; exit \$rc"
+
 for ws in sdk-ts host registry test; do
   [ -d "$ws/test" ] || [ -f "$ws/vitest.config.ts" ] || ls "$ws"/*.test.ts >/dev/null 2>&1 || continue
   vitest_suite "$ws"

@@ -32,6 +32,10 @@ for (const file of readdirSync(dir)) {
       if (e.Action === "fail") failed++;
     }
     count("go-test", passed, failed);
+  } else if (file.endsWith(".tap")) {
+    const tap = readFileSync(path, "utf8");
+    const n = (k) => Number(new RegExp(`^# ${k} (\\d+)`, "m").exec(tap)?.[1] ?? 0);
+    count(file.replace(/\.tap$/, ""), n("pass"), n("fail"));
   } else if (file === "cargo-test.txt") {
     let passed = 0, failed = 0;
     for (const m of readFileSync(path, "utf8").matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {

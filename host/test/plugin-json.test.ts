@@ -26,6 +26,7 @@ describe("validatePluginJson", () => {
     };
     expect(validatePluginJson(full)).toEqual(full);
     expect(validatePluginJson({ ...valid, name: "@scope/name.x_y-z" }).name).toBe("@scope/name.x_y-z");
+    expect(validatePluginJson({ ...valid, name: "acme/security" }).name).toBe("acme/security");
   });
 
   it.each([

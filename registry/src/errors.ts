@@ -1,7 +1,7 @@
 /**
  * Every error the registry service can answer with. The `code` is a stable
- * string (the names are shared with the `heddle-host` package client and are
- * proposed for the ErrorCode table in errors.proto); the HTTP status follows
+ * string from the ErrorCode table in proto/heddle/plugin/v1/errors.proto (shared
+ * with the `heddle-host` package client); the HTTP status follows
  * from the code so routes never pick statuses by hand.
  */
 export const REGISTRY_ERROR_STATUS = {

@@ -42,7 +42,7 @@ export interface PluginSource {
   json: PluginJson;
 }
 
-const NAME_PATTERN = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
+const NAME_PATTERN = /^(@?[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 
 /** Reads and validates `<dir>/heddle-plugin.json`. Fails with MANIFEST_INVALID naming the file or field. */
 export async function loadPluginJson(dir: string): Promise<PluginSource> {
@@ -89,7 +89,7 @@ export function validatePluginJson(data: unknown, source = PLUGIN_JSON): PluginJ
     return v;
   };
   const name = requireString("name");
-  if (!NAME_PATTERN.test(name)) fail("name", `must be lower-case letters, digits, '.', '_' or '-' (optionally @scope/), got ${JSON.stringify(name)}`);
+  if (!NAME_PATTERN.test(name)) fail("name", `must be lower-case letters, digits, '.', '_' or '-' (optionally namespace/ as in acme/security), got ${JSON.stringify(name)}`);
   const version = requireString("version");
   if (!semver.valid(version)) fail("version", `must be a semantic version like 1.2.3, got ${JSON.stringify(version)}`);
   const runtime = requireString("runtime");

@@ -4,9 +4,8 @@
 import { HostError, type ErrorCodeName, type HostErrorDetails } from "../errors.js";
 
 /**
- * Codes the package client raises. USAGE, MANIFEST_INVALID and BUILD_FAILED
- * are the host's own; the others are registry and package codes that are not
- * (yet) in errors.proto's ErrorCode table.
+ * Codes the package client raises, all from errors.proto's ErrorCode table
+ * (registry and package codes are 200+).
  */
 export type PackageErrorCode =
   | "USAGE"
@@ -42,8 +41,7 @@ export class PackageError extends HostError {
   readonly packageCode: PackageErrorCode;
 
   constructor(code: PackageErrorCode, message: string, details: HostErrorDetails = {}) {
-    // the host's ErrorCodeName union lists only errors.proto's codes; these strings extend it
-    super(code as ErrorCodeName, message, details);
+    super(code satisfies ErrorCodeName, message, details);
     this.packageCode = code;
   }
 }

@@ -39,6 +39,7 @@ function header(call: InvokeCall, streamed: boolean): InvokeHeader {
     resources: call.resources,
     input,
     timeoutMs: call.timeoutMs && call.timeoutMs > 0 ? call.timeoutMs : 0,
+    shmOutputThreshold: 0,
   };
 }
 

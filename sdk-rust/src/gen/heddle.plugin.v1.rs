@@ -47,14 +47,18 @@ pub struct TableChunk {
     #[prost(bytes = "bytes", tag = "1")]
     pub data: ::prost::bytes::Bytes,
 }
-/// SharedMemoryRef names an Arrow IPC file in shared memory owned by its producer.
+/// SharedMemoryRef names Arrow IPC *file* bytes in a shared-memory segment
+/// (see docs/protocol.md §8). The consumer maps \[offset, offset+length) of the
+/// file at `path` read-only and reads the table in place, without copying.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SharedMemoryRef {
+    /// Unique on the machine; producers name it "<pid>-<counter>".
     #[prost(string, tag = "1")]
     pub segment_id: ::prost::alloc::string::String,
-    /// A path under /dev/shm or a spill directory that the consumer maps read-only.
+    /// A file under HEDDLE_SHM_DIR (tmpfs), a spill directory, or a user's Arrow file.
     #[prost(string, tag = "2")]
     pub path: ::prost::alloc::string::String,
+    /// Byte offset of the IPC file's first byte ("ARROW1"); a multiple of 64.
     #[prost(uint64, tag = "3")]
     pub offset: u64,
     #[prost(uint64, tag = "4")]
@@ -148,6 +152,68 @@ pub enum ErrorCode {
     BuildFailed = 111,
     /// the CLI could not write --output
     OutputWriteFailed = 112,
+    /// neither a plugin folder nor an installed plugin of that name
+    PluginNotFound = 113,
+    /// Data plane (shared-memory tables).
+    ///
+    /// a segment is truncated, misaligned or not Arrow IPC file bytes
+    SegmentInvalid = 150,
+    /// a handle names a segment that was freed or never existed
+    SegmentNotFound = 151,
+    /// a segment is larger than the whole memory budget
+    SegmentTooLarge = 152,
+    /// shared memory could not be created or mapped here
+    ShmUnavailable = 153,
+    /// Registry and packages (Fhub).
+    ///
+    /// no answer from the registry URL
+    RegistryUnreachable = 200,
+    /// the registry answered with an unexpected error
+    RegistryError = 201,
+    /// no token, or an unknown, expired or revoked one
+    RegistryUnauthorized = 202,
+    /// the token lacks the scope for this namespace or action
+    RegistryForbidden = 203,
+    /// the registry's signing key differs from the trusted one
+    RegistryKeyChanged = 204,
+    /// the registry refused a malformed request
+    RegistryBadRequest = 205,
+    /// no package of that name in any configured registry
+    PackageNotFound = 206,
+    /// no version matches the requested range
+    VersionNotFound = 207,
+    /// the only matching versions are yanked
+    VersionYanked = 208,
+    /// versions are immutable: that one is already published
+    VersionExists = 209,
+    /// the package has no artifact for this os/arch
+    PlatformUnsupported = 210,
+    /// an artifact's hash differs from the index / lock file
+    IntegrityMismatch = 211,
+    /// a publisher or registry signature does not verify
+    SignatureInvalid = 212,
+    /// signed by a key the registry does not know for the namespace
+    SignatureUnknownKey = 213,
+    /// absolute paths, '..', escaping links, devices or too large
+    UnsafeArchive = 214,
+    /// over the upload or download size limit
+    PackageTooLarge = 215,
+    /// the download broke off
+    DownloadFailed = 216,
+    /// heddle.lock cannot be read
+    LockfileInvalid = 217,
+    /// another install of the package held the lock too long
+    InstallLocked = 218,
+    /// the named plugin is not installed under HEDDLE_HOME
+    PluginNotInstalled = 219,
+    /// the registry has no blob with that digest
+    BlobNotFound = 220,
+    /// the registry has no such namespace
+    NamespaceNotFound = 221,
+    /// no registry API route at that path
+    RouteNotFound = 222,
+    /// the route exists but not for that HTTP method
+    MethodNotAllowed = 223,
 }
 impl ErrorCode {
     /// String value of the enum field names used in the ProtoBuf definition.
@@ -185,6 +251,35 @@ impl ErrorCode {
             Self::Usage => "ERROR_CODE_USAGE",
             Self::BuildFailed => "ERROR_CODE_BUILD_FAILED",
             Self::OutputWriteFailed => "ERROR_CODE_OUTPUT_WRITE_FAILED",
+            Self::PluginNotFound => "ERROR_CODE_PLUGIN_NOT_FOUND",
+            Self::SegmentInvalid => "ERROR_CODE_SEGMENT_INVALID",
+            Self::SegmentNotFound => "ERROR_CODE_SEGMENT_NOT_FOUND",
+            Self::SegmentTooLarge => "ERROR_CODE_SEGMENT_TOO_LARGE",
+            Self::ShmUnavailable => "ERROR_CODE_SHM_UNAVAILABLE",
+            Self::RegistryUnreachable => "ERROR_CODE_REGISTRY_UNREACHABLE",
+            Self::RegistryError => "ERROR_CODE_REGISTRY_ERROR",
+            Self::RegistryUnauthorized => "ERROR_CODE_REGISTRY_UNAUTHORIZED",
+            Self::RegistryForbidden => "ERROR_CODE_REGISTRY_FORBIDDEN",
+            Self::RegistryKeyChanged => "ERROR_CODE_REGISTRY_KEY_CHANGED",
+            Self::RegistryBadRequest => "ERROR_CODE_REGISTRY_BAD_REQUEST",
+            Self::PackageNotFound => "ERROR_CODE_PACKAGE_NOT_FOUND",
+            Self::VersionNotFound => "ERROR_CODE_VERSION_NOT_FOUND",
+            Self::VersionYanked => "ERROR_CODE_VERSION_YANKED",
+            Self::VersionExists => "ERROR_CODE_VERSION_EXISTS",
+            Self::PlatformUnsupported => "ERROR_CODE_PLATFORM_UNSUPPORTED",
+            Self::IntegrityMismatch => "ERROR_CODE_INTEGRITY_MISMATCH",
+            Self::SignatureInvalid => "ERROR_CODE_SIGNATURE_INVALID",
+            Self::SignatureUnknownKey => "ERROR_CODE_SIGNATURE_UNKNOWN_KEY",
+            Self::UnsafeArchive => "ERROR_CODE_UNSAFE_ARCHIVE",
+            Self::PackageTooLarge => "ERROR_CODE_PACKAGE_TOO_LARGE",
+            Self::DownloadFailed => "ERROR_CODE_DOWNLOAD_FAILED",
+            Self::LockfileInvalid => "ERROR_CODE_LOCKFILE_INVALID",
+            Self::InstallLocked => "ERROR_CODE_INSTALL_LOCKED",
+            Self::PluginNotInstalled => "ERROR_CODE_PLUGIN_NOT_INSTALLED",
+            Self::BlobNotFound => "ERROR_CODE_BLOB_NOT_FOUND",
+            Self::NamespaceNotFound => "ERROR_CODE_NAMESPACE_NOT_FOUND",
+            Self::RouteNotFound => "ERROR_CODE_ROUTE_NOT_FOUND",
+            Self::MethodNotAllowed => "ERROR_CODE_METHOD_NOT_ALLOWED",
         }
     }
     /// Creates an enum from field names used in the ProtoBuf definition.
@@ -219,6 +314,35 @@ impl ErrorCode {
             "ERROR_CODE_USAGE" => Some(Self::Usage),
             "ERROR_CODE_BUILD_FAILED" => Some(Self::BuildFailed),
             "ERROR_CODE_OUTPUT_WRITE_FAILED" => Some(Self::OutputWriteFailed),
+            "ERROR_CODE_PLUGIN_NOT_FOUND" => Some(Self::PluginNotFound),
+            "ERROR_CODE_SEGMENT_INVALID" => Some(Self::SegmentInvalid),
+            "ERROR_CODE_SEGMENT_NOT_FOUND" => Some(Self::SegmentNotFound),
+            "ERROR_CODE_SEGMENT_TOO_LARGE" => Some(Self::SegmentTooLarge),
+            "ERROR_CODE_SHM_UNAVAILABLE" => Some(Self::ShmUnavailable),
+            "ERROR_CODE_REGISTRY_UNREACHABLE" => Some(Self::RegistryUnreachable),
+            "ERROR_CODE_REGISTRY_ERROR" => Some(Self::RegistryError),
+            "ERROR_CODE_REGISTRY_UNAUTHORIZED" => Some(Self::RegistryUnauthorized),
+            "ERROR_CODE_REGISTRY_FORBIDDEN" => Some(Self::RegistryForbidden),
+            "ERROR_CODE_REGISTRY_KEY_CHANGED" => Some(Self::RegistryKeyChanged),
+            "ERROR_CODE_REGISTRY_BAD_REQUEST" => Some(Self::RegistryBadRequest),
+            "ERROR_CODE_PACKAGE_NOT_FOUND" => Some(Self::PackageNotFound),
+            "ERROR_CODE_VERSION_NOT_FOUND" => Some(Self::VersionNotFound),
+            "ERROR_CODE_VERSION_YANKED" => Some(Self::VersionYanked),
+            "ERROR_CODE_VERSION_EXISTS" => Some(Self::VersionExists),
+            "ERROR_CODE_PLATFORM_UNSUPPORTED" => Some(Self::PlatformUnsupported),
+            "ERROR_CODE_INTEGRITY_MISMATCH" => Some(Self::IntegrityMismatch),
+            "ERROR_CODE_SIGNATURE_INVALID" => Some(Self::SignatureInvalid),
+            "ERROR_CODE_SIGNATURE_UNKNOWN_KEY" => Some(Self::SignatureUnknownKey),
+            "ERROR_CODE_UNSAFE_ARCHIVE" => Some(Self::UnsafeArchive),
+            "ERROR_CODE_PACKAGE_TOO_LARGE" => Some(Self::PackageTooLarge),
+            "ERROR_CODE_DOWNLOAD_FAILED" => Some(Self::DownloadFailed),
+            "ERROR_CODE_LOCKFILE_INVALID" => Some(Self::LockfileInvalid),
+            "ERROR_CODE_INSTALL_LOCKED" => Some(Self::InstallLocked),
+            "ERROR_CODE_PLUGIN_NOT_INSTALLED" => Some(Self::PluginNotInstalled),
+            "ERROR_CODE_BLOB_NOT_FOUND" => Some(Self::BlobNotFound),
+            "ERROR_CODE_NAMESPACE_NOT_FOUND" => Some(Self::NamespaceNotFound),
+            "ERROR_CODE_ROUTE_NOT_FOUND" => Some(Self::RouteNotFound),
+            "ERROR_CODE_METHOD_NOT_ALLOWED" => Some(Self::MethodNotAllowed),
             _ => None,
         }
     }
@@ -327,6 +451,14 @@ pub struct ShutdownRequest {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ShutdownResponse {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReleaseSegmentsRequest {
+    /// Segments this plugin produced that nobody needs any more.
+    #[prost(string, repeated, tag = "1")]
+    pub segment_ids: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReleaseSegmentsResponse {}
 /// Generated client implementations.
 pub mod controller_service_client {
     #![allow(
@@ -468,6 +600,37 @@ pub mod controller_service_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// The host tells a producer its segments were freed (the host has unlinked
+        /// them); the plugin drops any mapping or pooled memory it kept for them.
+        pub async fn release_segments(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ReleaseSegmentsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ReleaseSegmentsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/heddle.plugin.v1.ControllerService/ReleaseSegments",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "heddle.plugin.v1.ControllerService",
+                        "ReleaseSegments",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -494,6 +657,15 @@ pub mod controller_service_server {
             request: tonic::Request<super::ShutdownRequest>,
         ) -> std::result::Result<
             tonic::Response<super::ShutdownResponse>,
+            tonic::Status,
+        >;
+        /// The host tells a producer its segments were freed (the host has unlinked
+        /// them); the plugin drops any mapping or pooled memory it kept for them.
+        async fn release_segments(
+            &self,
+            request: tonic::Request<super::ReleaseSegmentsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ReleaseSegmentsResponse>,
             tonic::Status,
         >;
     }
@@ -664,6 +836,52 @@ pub mod controller_service_server {
                     };
                     Box::pin(fut)
                 }
+                "/heddle.plugin.v1.ControllerService/ReleaseSegments" => {
+                    #[allow(non_camel_case_types)]
+                    struct ReleaseSegmentsSvc<T: ControllerService>(pub Arc<T>);
+                    impl<
+                        T: ControllerService,
+                    > tonic::server::UnaryService<super::ReleaseSegmentsRequest>
+                    for ReleaseSegmentsSvc<T> {
+                        type Response = super::ReleaseSegmentsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ReleaseSegmentsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as ControllerService>::release_segments(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ReleaseSegmentsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
                 _ => {
                     Box::pin(async move {
                         let mut response = http::Response::new(
@@ -759,6 +977,11 @@ pub struct InvokeHeader {
     /// deadline is authoritative; this copy lets SDKs show it to step code.
     #[prost(uint64, tag = "6")]
     pub timeout_ms: u64,
+    /// Set when both sides negotiated "shm": an output whose Arrow IPC size is at
+    /// least this many bytes is returned as DataRef.shm in a new segment under
+    /// HEDDLE_SHM_DIR instead of inline (0 = never).
+    #[prost(uint64, tag = "7")]
+    pub shm_output_threshold: u64,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct InvokeRequest {

@@ -6,7 +6,10 @@ use std::time::Duration;
 use tonic::{Request, Response, Status};
 
 use crate::proto::controller_service_server::ControllerService;
-use crate::proto::{CancelRequest, CancelResponse, ShutdownRequest, ShutdownResponse};
+use crate::proto::{
+    CancelRequest, CancelResponse, ReleaseSegmentsRequest, ReleaseSegmentsResponse,
+    ShutdownRequest, ShutdownResponse,
+};
 use crate::sdk::state::State;
 
 /// Grace period when `Shutdown` gives none (protocol §11: 2000 ms).
@@ -55,5 +58,14 @@ impl ControllerService for Controller {
                 .info("shutdown requested by the host");
         }
         Ok(Response::new(ShutdownResponse {}))
+    }
+
+    async fn release_segments(
+        &self,
+        _request: Request<ReleaseSegmentsRequest>,
+    ) -> Result<Response<ReleaseSegmentsResponse>, Status> {
+        // This SDK does not offer the "shm" capability, so it never produces
+        // segments: there is nothing to release.
+        Ok(Response::new(ReleaseSegmentsResponse {}))
     }
 }

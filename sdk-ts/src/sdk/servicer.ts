@@ -84,5 +84,9 @@ export function controllerService(runtime: PluginRuntime, startShutdown: Shutdow
       // Let the reply leave before the server starts closing.
       setImmediate(() => startShutdown(call.request.graceMs, "Shutdown RPC"));
     },
+    releaseSegments(_call, callback: sendUnaryData<object>) {
+      // This SDK keeps no mapping of the segments it hands over, so there is nothing to drop.
+      callback(null, {});
+    },
   };
 }

@@ -75,7 +75,7 @@ async fn hashes_credentials_with_the_vault_key() {
                 num_rows: 3,
             })),
         }),
-        timeout_ms: 0,
+        ..Default::default()
     };
     let response = client
         .invoke(InvokeRequest {

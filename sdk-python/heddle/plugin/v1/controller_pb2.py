@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!heddle/plugin/v1/controller.proto\x12\x10heddle.plugin.v1\"0\n\rCancelRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1f\n\x0e\x43\x61ncelResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"#\n\x0fShutdownRequest\x12\x10\n\x08grace_ms\x18\x01 \x01(\r\"\x12\n\x10ShutdownResponse2\xb3\x01\n\x11\x43ontrollerService\x12K\n\x06\x43\x61ncel\x12\x1f.heddle.plugin.v1.CancelRequest\x1a .heddle.plugin.v1.CancelResponse\x12Q\n\x08Shutdown\x12!.heddle.plugin.v1.ShutdownRequest\x1a\".heddle.plugin.v1.ShutdownResponseBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!heddle/plugin/v1/controller.proto\x12\x10heddle.plugin.v1\"0\n\rCancelRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x1f\n\x0e\x43\x61ncelResponse\x12\r\n\x05\x66ound\x18\x01 \x01(\x08\"#\n\x0fShutdownRequest\x12\x10\n\x08grace_ms\x18\x01 \x01(\r\"\x12\n\x10ShutdownResponse\"-\n\x16ReleaseSegmentsRequest\x12\x13\n\x0bsegment_ids\x18\x01 \x03(\t\"\x19\n\x17ReleaseSegmentsResponse2\x9b\x02\n\x11\x43ontrollerService\x12K\n\x06\x43\x61ncel\x12\x1f.heddle.plugin.v1.CancelRequest\x1a .heddle.plugin.v1.CancelResponse\x12Q\n\x08Shutdown\x12!.heddle.plugin.v1.ShutdownRequest\x1a\".heddle.plugin.v1.ShutdownResponse\x12\x66\n\x0fReleaseSegments\x12(.heddle.plugin.v1.ReleaseSegmentsRequest\x1a).heddle.plugin.v1.ReleaseSegmentsResponseBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,6 +40,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SHUTDOWNREQUEST']._serialized_end=173
   _globals['_SHUTDOWNRESPONSE']._serialized_start=175
   _globals['_SHUTDOWNRESPONSE']._serialized_end=193
-  _globals['_CONTROLLERSERVICE']._serialized_start=196
-  _globals['_CONTROLLERSERVICE']._serialized_end=375
+  _globals['_RELEASESEGMENTSREQUEST']._serialized_start=195
+  _globals['_RELEASESEGMENTSREQUEST']._serialized_end=240
+  _globals['_RELEASESEGMENTSRESPONSE']._serialized_start=242
+  _globals['_RELEASESEGMENTSRESPONSE']._serialized_end=267
+  _globals['_CONTROLLERSERVICE']._serialized_start=270
+  _globals['_CONTROLLERSERVICE']._serialized_end=553
 # @@protoc_insertion_point(module_scope)

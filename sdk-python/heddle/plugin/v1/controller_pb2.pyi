@@ -1,5 +1,7 @@
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable
 from typing import ClassVar as _ClassVar, Optional as _Optional
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -25,5 +27,15 @@ class ShutdownRequest(_message.Message):
     def __init__(self, grace_ms: _Optional[int] = ...) -> None: ...
 
 class ShutdownResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReleaseSegmentsRequest(_message.Message):
+    __slots__ = ("segment_ids",)
+    SEGMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    segment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, segment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ReleaseSegmentsResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

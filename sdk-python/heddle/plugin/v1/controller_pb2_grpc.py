@@ -45,6 +45,11 @@ class ControllerServiceStub:
                 request_serializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownRequest.SerializeToString,
                 response_deserializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownResponse.FromString,
                 _registered_method=True)
+        self.ReleaseSegments = channel.unary_unary(
+                '/heddle.plugin.v1.ControllerService/ReleaseSegments',
+                request_serializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsRequest.SerializeToString,
+                response_deserializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsResponse.FromString,
+                _registered_method=True)
 
 
 class ControllerServiceServicer:
@@ -65,6 +70,14 @@ class ControllerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReleaseSegments(self, request, context):
+        """The host tells a producer its segments were freed (the host has unlinked
+        them); the plugin drops any mapping or pooled memory it kept for them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ControllerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +90,11 @@ def add_ControllerServiceServicer_to_server(servicer, server):
                     servicer.Shutdown,
                     request_deserializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownRequest.FromString,
                     response_serializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownResponse.SerializeToString,
+            ),
+            'ReleaseSegments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseSegments,
+                    request_deserializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsRequest.FromString,
+                    response_serializer=heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +152,33 @@ class ControllerService:
             '/heddle.plugin.v1.ControllerService/Shutdown',
             heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownRequest.SerializeToString,
             heddle_dot_plugin_dot_v1_dot_controller__pb2.ShutdownResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseSegments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/heddle.plugin.v1.ControllerService/ReleaseSegments',
+            heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsRequest.SerializeToString,
+            heddle_dot_plugin_dot_v1_dot_controller__pb2.ReleaseSegmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,7 +9,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InvokeHeader(_message.Message):
-    __slots__ = ("call_id", "step", "config_json", "resources", "input", "timeout_ms")
+    __slots__ = ("call_id", "step", "config_json", "resources", "input", "timeout_ms", "shm_output_threshold")
     class ResourcesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -23,13 +23,15 @@ class InvokeHeader(_message.Message):
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    SHM_OUTPUT_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     step: str
     config_json: str
     resources: _containers.ScalarMap[str, str]
     input: _data_pb2.DataRef
     timeout_ms: int
-    def __init__(self, call_id: _Optional[str] = ..., step: _Optional[str] = ..., config_json: _Optional[str] = ..., resources: _Optional[_Mapping[str, str]] = ..., input: _Optional[_Union[_data_pb2.DataRef, _Mapping]] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+    shm_output_threshold: int
+    def __init__(self, call_id: _Optional[str] = ..., step: _Optional[str] = ..., config_json: _Optional[str] = ..., resources: _Optional[_Mapping[str, str]] = ..., input: _Optional[_Union[_data_pb2.DataRef, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., shm_output_threshold: _Optional[int] = ...) -> None: ...
 
 class InvokeRequest(_message.Message):
     __slots__ = ("header",)

@@ -199,6 +199,87 @@ func (*ShutdownResponse) Descriptor() ([]byte, []int) {
 	return file_heddle_plugin_v1_controller_proto_rawDescGZIP(), []int{3}
 }
 
+type ReleaseSegmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Segments this plugin produced that nobody needs any more.
+	SegmentIds    []string `protobuf:"bytes,1,rep,name=segment_ids,json=segmentIds,proto3" json:"segment_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseSegmentsRequest) Reset() {
+	*x = ReleaseSegmentsRequest{}
+	mi := &file_heddle_plugin_v1_controller_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseSegmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseSegmentsRequest) ProtoMessage() {}
+
+func (x *ReleaseSegmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_heddle_plugin_v1_controller_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseSegmentsRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseSegmentsRequest) Descriptor() ([]byte, []int) {
+	return file_heddle_plugin_v1_controller_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReleaseSegmentsRequest) GetSegmentIds() []string {
+	if x != nil {
+		return x.SegmentIds
+	}
+	return nil
+}
+
+type ReleaseSegmentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseSegmentsResponse) Reset() {
+	*x = ReleaseSegmentsResponse{}
+	mi := &file_heddle_plugin_v1_controller_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseSegmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseSegmentsResponse) ProtoMessage() {}
+
+func (x *ReleaseSegmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_heddle_plugin_v1_controller_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseSegmentsResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseSegmentsResponse) Descriptor() ([]byte, []int) {
+	return file_heddle_plugin_v1_controller_proto_rawDescGZIP(), []int{5}
+}
+
 var File_heddle_plugin_v1_controller_proto protoreflect.FileDescriptor
 
 const file_heddle_plugin_v1_controller_proto_rawDesc = "" +
@@ -211,10 +292,15 @@ const file_heddle_plugin_v1_controller_proto_rawDesc = "" +
 	"\x05found\x18\x01 \x01(\bR\x05found\",\n" +
 	"\x0fShutdownRequest\x12\x19\n" +
 	"\bgrace_ms\x18\x01 \x01(\rR\agraceMs\"\x12\n" +
-	"\x10ShutdownResponse2\xb3\x01\n" +
+	"\x10ShutdownResponse\"9\n" +
+	"\x16ReleaseSegmentsRequest\x12\x1f\n" +
+	"\vsegment_ids\x18\x01 \x03(\tR\n" +
+	"segmentIds\"\x19\n" +
+	"\x17ReleaseSegmentsResponse2\x9b\x02\n" +
 	"\x11ControllerService\x12K\n" +
 	"\x06Cancel\x12\x1f.heddle.plugin.v1.CancelRequest\x1a .heddle.plugin.v1.CancelResponse\x12Q\n" +
-	"\bShutdown\x12!.heddle.plugin.v1.ShutdownRequest\x1a\".heddle.plugin.v1.ShutdownResponseBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3"
+	"\bShutdown\x12!.heddle.plugin.v1.ShutdownRequest\x1a\".heddle.plugin.v1.ShutdownResponse\x12f\n" +
+	"\x0fReleaseSegments\x12(.heddle.plugin.v1.ReleaseSegmentsRequest\x1a).heddle.plugin.v1.ReleaseSegmentsResponseBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_heddle_plugin_v1_controller_proto_rawDescOnce sync.Once
@@ -228,20 +314,24 @@ func file_heddle_plugin_v1_controller_proto_rawDescGZIP() []byte {
 	return file_heddle_plugin_v1_controller_proto_rawDescData
 }
 
-var file_heddle_plugin_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_heddle_plugin_v1_controller_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_heddle_plugin_v1_controller_proto_goTypes = []any{
-	(*CancelRequest)(nil),    // 0: heddle.plugin.v1.CancelRequest
-	(*CancelResponse)(nil),   // 1: heddle.plugin.v1.CancelResponse
-	(*ShutdownRequest)(nil),  // 2: heddle.plugin.v1.ShutdownRequest
-	(*ShutdownResponse)(nil), // 3: heddle.plugin.v1.ShutdownResponse
+	(*CancelRequest)(nil),           // 0: heddle.plugin.v1.CancelRequest
+	(*CancelResponse)(nil),          // 1: heddle.plugin.v1.CancelResponse
+	(*ShutdownRequest)(nil),         // 2: heddle.plugin.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 3: heddle.plugin.v1.ShutdownResponse
+	(*ReleaseSegmentsRequest)(nil),  // 4: heddle.plugin.v1.ReleaseSegmentsRequest
+	(*ReleaseSegmentsResponse)(nil), // 5: heddle.plugin.v1.ReleaseSegmentsResponse
 }
 var file_heddle_plugin_v1_controller_proto_depIdxs = []int32{
 	0, // 0: heddle.plugin.v1.ControllerService.Cancel:input_type -> heddle.plugin.v1.CancelRequest
 	2, // 1: heddle.plugin.v1.ControllerService.Shutdown:input_type -> heddle.plugin.v1.ShutdownRequest
-	1, // 2: heddle.plugin.v1.ControllerService.Cancel:output_type -> heddle.plugin.v1.CancelResponse
-	3, // 3: heddle.plugin.v1.ControllerService.Shutdown:output_type -> heddle.plugin.v1.ShutdownResponse
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	4, // 2: heddle.plugin.v1.ControllerService.ReleaseSegments:input_type -> heddle.plugin.v1.ReleaseSegmentsRequest
+	1, // 3: heddle.plugin.v1.ControllerService.Cancel:output_type -> heddle.plugin.v1.CancelResponse
+	3, // 4: heddle.plugin.v1.ControllerService.Shutdown:output_type -> heddle.plugin.v1.ShutdownResponse
+	5, // 5: heddle.plugin.v1.ControllerService.ReleaseSegments:output_type -> heddle.plugin.v1.ReleaseSegmentsResponse
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -258,7 +348,7 @@ func file_heddle_plugin_v1_controller_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_heddle_plugin_v1_controller_proto_rawDesc), len(file_heddle_plugin_v1_controller_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ControllerService_Cancel_FullMethodName   = "/heddle.plugin.v1.ControllerService/Cancel"
-	ControllerService_Shutdown_FullMethodName = "/heddle.plugin.v1.ControllerService/Shutdown"
+	ControllerService_Cancel_FullMethodName          = "/heddle.plugin.v1.ControllerService/Cancel"
+	ControllerService_Shutdown_FullMethodName        = "/heddle.plugin.v1.ControllerService/Shutdown"
+	ControllerService_ReleaseSegments_FullMethodName = "/heddle.plugin.v1.ControllerService/ReleaseSegments"
 )
 
 // ControllerServiceClient is the client API for ControllerService service.
@@ -33,6 +34,9 @@ type ControllerServiceClient interface {
 	// Stop accepting calls, let in-flight ones finish within grace_ms, close
 	// resources and exit 0. The reply is sent before the process exits.
 	Shutdown(ctx context.Context, in *ShutdownRequest, opts ...grpc.CallOption) (*ShutdownResponse, error)
+	// The host tells a producer its segments were freed (the host has unlinked
+	// them); the plugin drops any mapping or pooled memory it kept for them.
+	ReleaseSegments(ctx context.Context, in *ReleaseSegmentsRequest, opts ...grpc.CallOption) (*ReleaseSegmentsResponse, error)
 }
 
 type controllerServiceClient struct {
@@ -63,6 +67,16 @@ func (c *controllerServiceClient) Shutdown(ctx context.Context, in *ShutdownRequ
 	return out, nil
 }
 
+func (c *controllerServiceClient) ReleaseSegments(ctx context.Context, in *ReleaseSegmentsRequest, opts ...grpc.CallOption) (*ReleaseSegmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseSegmentsResponse)
+	err := c.cc.Invoke(ctx, ControllerService_ReleaseSegments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ControllerServiceServer is the server API for ControllerService service.
 // All implementations must embed UnimplementedControllerServiceServer
 // for forward compatibility.
@@ -73,6 +87,9 @@ type ControllerServiceServer interface {
 	// Stop accepting calls, let in-flight ones finish within grace_ms, close
 	// resources and exit 0. The reply is sent before the process exits.
 	Shutdown(context.Context, *ShutdownRequest) (*ShutdownResponse, error)
+	// The host tells a producer its segments were freed (the host has unlinked
+	// them); the plugin drops any mapping or pooled memory it kept for them.
+	ReleaseSegments(context.Context, *ReleaseSegmentsRequest) (*ReleaseSegmentsResponse, error)
 	mustEmbedUnimplementedControllerServiceServer()
 }
 
@@ -88,6 +105,9 @@ func (UnimplementedControllerServiceServer) Cancel(context.Context, *CancelReque
 }
 func (UnimplementedControllerServiceServer) Shutdown(context.Context, *ShutdownRequest) (*ShutdownResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Shutdown not implemented")
+}
+func (UnimplementedControllerServiceServer) ReleaseSegments(context.Context, *ReleaseSegmentsRequest) (*ReleaseSegmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReleaseSegments not implemented")
 }
 func (UnimplementedControllerServiceServer) mustEmbedUnimplementedControllerServiceServer() {}
 func (UnimplementedControllerServiceServer) testEmbeddedByValue()                           {}
@@ -146,6 +166,24 @@ func _ControllerService_Shutdown_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ControllerService_ReleaseSegments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseSegmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ControllerServiceServer).ReleaseSegments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ControllerService_ReleaseSegments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ControllerServiceServer).ReleaseSegments(ctx, req.(*ReleaseSegmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ControllerService_ServiceDesc is the grpc.ServiceDesc for ControllerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -160,6 +198,10 @@ var ControllerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Shutdown",
 			Handler:    _ControllerService_Shutdown_Handler,
+		},
+		{
+			MethodName: "ReleaseSegments",
+			Handler:    _ControllerService_ReleaseSegments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -273,12 +273,16 @@ func (x *TableChunk) GetData() []byte {
 	return nil
 }
 
-// SharedMemoryRef names an Arrow IPC file in shared memory owned by its producer.
+// SharedMemoryRef names Arrow IPC *file* bytes in a shared-memory segment
+// (see docs/protocol.md §8). The consumer maps [offset, offset+length) of the
+// file at `path` read-only and reads the table in place, without copying.
 type SharedMemoryRef struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	SegmentId string                 `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
-	// A path under /dev/shm or a spill directory that the consumer maps read-only.
-	Path          string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unique on the machine; producers name it "<pid>-<counter>".
+	SegmentId string `protobuf:"bytes,1,opt,name=segment_id,json=segmentId,proto3" json:"segment_id,omitempty"`
+	// A file under HEDDLE_SHM_DIR (tmpfs), a spill directory, or a user's Arrow file.
+	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// Byte offset of the IPC file's first byte ("ARROW1"); a multiple of 64.
 	Offset        uint64 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
 	Length        uint64 `protobuf:"varint,4,opt,name=length,proto3" json:"length,omitempty"`
 	NumRows       uint64 `protobuf:"varint,5,opt,name=num_rows,json=numRows,proto3" json:"num_rows,omitempty"`

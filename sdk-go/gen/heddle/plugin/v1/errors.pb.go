@@ -59,6 +59,37 @@ const (
 	ErrorCode_ERROR_CODE_USAGE                ErrorCode = 110 // bad command-line usage
 	ErrorCode_ERROR_CODE_BUILD_FAILED         ErrorCode = 111 // preparing the plugin (transpile/build/venv) failed
 	ErrorCode_ERROR_CODE_OUTPUT_WRITE_FAILED  ErrorCode = 112 // the CLI could not write --output
+	ErrorCode_ERROR_CODE_PLUGIN_NOT_FOUND     ErrorCode = 113 // neither a plugin folder nor an installed plugin of that name
+	// Data plane (shared-memory tables).
+	ErrorCode_ERROR_CODE_SEGMENT_INVALID   ErrorCode = 150 // a segment is truncated, misaligned or not Arrow IPC file bytes
+	ErrorCode_ERROR_CODE_SEGMENT_NOT_FOUND ErrorCode = 151 // a handle names a segment that was freed or never existed
+	ErrorCode_ERROR_CODE_SEGMENT_TOO_LARGE ErrorCode = 152 // a segment is larger than the whole memory budget
+	ErrorCode_ERROR_CODE_SHM_UNAVAILABLE   ErrorCode = 153 // shared memory could not be created or mapped here
+	// Registry and packages (Fhub).
+	ErrorCode_ERROR_CODE_REGISTRY_UNREACHABLE  ErrorCode = 200 // no answer from the registry URL
+	ErrorCode_ERROR_CODE_REGISTRY_ERROR        ErrorCode = 201 // the registry answered with an unexpected error
+	ErrorCode_ERROR_CODE_REGISTRY_UNAUTHORIZED ErrorCode = 202 // no token, or an unknown, expired or revoked one
+	ErrorCode_ERROR_CODE_REGISTRY_FORBIDDEN    ErrorCode = 203 // the token lacks the scope for this namespace or action
+	ErrorCode_ERROR_CODE_REGISTRY_KEY_CHANGED  ErrorCode = 204 // the registry's signing key differs from the trusted one
+	ErrorCode_ERROR_CODE_REGISTRY_BAD_REQUEST  ErrorCode = 205 // the registry refused a malformed request
+	ErrorCode_ERROR_CODE_PACKAGE_NOT_FOUND     ErrorCode = 206 // no package of that name in any configured registry
+	ErrorCode_ERROR_CODE_VERSION_NOT_FOUND     ErrorCode = 207 // no version matches the requested range
+	ErrorCode_ERROR_CODE_VERSION_YANKED        ErrorCode = 208 // the only matching versions are yanked
+	ErrorCode_ERROR_CODE_VERSION_EXISTS        ErrorCode = 209 // versions are immutable: that one is already published
+	ErrorCode_ERROR_CODE_PLATFORM_UNSUPPORTED  ErrorCode = 210 // the package has no artifact for this os/arch
+	ErrorCode_ERROR_CODE_INTEGRITY_MISMATCH    ErrorCode = 211 // an artifact's hash differs from the index / lock file
+	ErrorCode_ERROR_CODE_SIGNATURE_INVALID     ErrorCode = 212 // a publisher or registry signature does not verify
+	ErrorCode_ERROR_CODE_SIGNATURE_UNKNOWN_KEY ErrorCode = 213 // signed by a key the registry does not know for the namespace
+	ErrorCode_ERROR_CODE_UNSAFE_ARCHIVE        ErrorCode = 214 // absolute paths, '..', escaping links, devices or too large
+	ErrorCode_ERROR_CODE_PACKAGE_TOO_LARGE     ErrorCode = 215 // over the upload or download size limit
+	ErrorCode_ERROR_CODE_DOWNLOAD_FAILED       ErrorCode = 216 // the download broke off
+	ErrorCode_ERROR_CODE_LOCKFILE_INVALID      ErrorCode = 217 // heddle.lock cannot be read
+	ErrorCode_ERROR_CODE_INSTALL_LOCKED        ErrorCode = 218 // another install of the package held the lock too long
+	ErrorCode_ERROR_CODE_PLUGIN_NOT_INSTALLED  ErrorCode = 219 // the named plugin is not installed under HEDDLE_HOME
+	ErrorCode_ERROR_CODE_BLOB_NOT_FOUND        ErrorCode = 220 // the registry has no blob with that digest
+	ErrorCode_ERROR_CODE_NAMESPACE_NOT_FOUND   ErrorCode = 221 // the registry has no such namespace
+	ErrorCode_ERROR_CODE_ROUTE_NOT_FOUND       ErrorCode = 222 // no registry API route at that path
+	ErrorCode_ERROR_CODE_METHOD_NOT_ALLOWED    ErrorCode = 223 // the route exists but not for that HTTP method
 )
 
 // Enum value maps for ErrorCode.
@@ -93,37 +124,95 @@ var (
 		110: "ERROR_CODE_USAGE",
 		111: "ERROR_CODE_BUILD_FAILED",
 		112: "ERROR_CODE_OUTPUT_WRITE_FAILED",
+		113: "ERROR_CODE_PLUGIN_NOT_FOUND",
+		150: "ERROR_CODE_SEGMENT_INVALID",
+		151: "ERROR_CODE_SEGMENT_NOT_FOUND",
+		152: "ERROR_CODE_SEGMENT_TOO_LARGE",
+		153: "ERROR_CODE_SHM_UNAVAILABLE",
+		200: "ERROR_CODE_REGISTRY_UNREACHABLE",
+		201: "ERROR_CODE_REGISTRY_ERROR",
+		202: "ERROR_CODE_REGISTRY_UNAUTHORIZED",
+		203: "ERROR_CODE_REGISTRY_FORBIDDEN",
+		204: "ERROR_CODE_REGISTRY_KEY_CHANGED",
+		205: "ERROR_CODE_REGISTRY_BAD_REQUEST",
+		206: "ERROR_CODE_PACKAGE_NOT_FOUND",
+		207: "ERROR_CODE_VERSION_NOT_FOUND",
+		208: "ERROR_CODE_VERSION_YANKED",
+		209: "ERROR_CODE_VERSION_EXISTS",
+		210: "ERROR_CODE_PLATFORM_UNSUPPORTED",
+		211: "ERROR_CODE_INTEGRITY_MISMATCH",
+		212: "ERROR_CODE_SIGNATURE_INVALID",
+		213: "ERROR_CODE_SIGNATURE_UNKNOWN_KEY",
+		214: "ERROR_CODE_UNSAFE_ARCHIVE",
+		215: "ERROR_CODE_PACKAGE_TOO_LARGE",
+		216: "ERROR_CODE_DOWNLOAD_FAILED",
+		217: "ERROR_CODE_LOCKFILE_INVALID",
+		218: "ERROR_CODE_INSTALL_LOCKED",
+		219: "ERROR_CODE_PLUGIN_NOT_INSTALLED",
+		220: "ERROR_CODE_BLOB_NOT_FOUND",
+		221: "ERROR_CODE_NAMESPACE_NOT_FOUND",
+		222: "ERROR_CODE_ROUTE_NOT_FOUND",
+		223: "ERROR_CODE_METHOD_NOT_ALLOWED",
 	}
 	ErrorCode_value = map[string]int32{
-		"ERROR_CODE_UNSPECIFIED":          0,
-		"ERROR_CODE_INVALID_CONFIG":       1,
-		"ERROR_CODE_INVALID_INPUT":        2,
-		"ERROR_CODE_UNKNOWN_STEP":         3,
-		"ERROR_CODE_UNKNOWN_RESOURCE":     4,
-		"ERROR_CODE_RESOURCE_NOT_OPEN":    5,
-		"ERROR_CODE_RESOURCE_INIT_FAILED": 6,
-		"ERROR_CODE_STEP_FAILED":          7,
-		"ERROR_CODE_INVALID_OUTPUT":       8,
-		"ERROR_CODE_CANCELLED":            9,
-		"ERROR_CODE_DEADLINE_EXCEEDED":    10,
-		"ERROR_CODE_UNKNOWN_COMMAND":      11,
-		"ERROR_CODE_COMMAND_FAILED":       12,
-		"ERROR_CODE_UNSUPPORTED":          13,
-		"ERROR_CODE_MISSING_RESOURCE":     14,
-		"ERROR_CODE_INTERNAL":             15,
-		"ERROR_CODE_MANIFEST_INVALID":     100,
-		"ERROR_CODE_PLUGIN_START_FAILED":  101,
-		"ERROR_CODE_PLUGIN_START_TIMEOUT": 102,
-		"ERROR_CODE_HANDSHAKE_FAILED":     103,
-		"ERROR_CODE_PROTOCOL_MISMATCH":    104,
-		"ERROR_CODE_COOKIE_MISMATCH":      105,
-		"ERROR_CODE_PLUGIN_CRASHED":       106,
-		"ERROR_CODE_PLUGIN_UNAVAILABLE":   107,
-		"ERROR_CODE_TRANSPORT":            108,
-		"ERROR_CODE_INPUT_READ_FAILED":    109,
-		"ERROR_CODE_USAGE":                110,
-		"ERROR_CODE_BUILD_FAILED":         111,
-		"ERROR_CODE_OUTPUT_WRITE_FAILED":  112,
+		"ERROR_CODE_UNSPECIFIED":           0,
+		"ERROR_CODE_INVALID_CONFIG":        1,
+		"ERROR_CODE_INVALID_INPUT":         2,
+		"ERROR_CODE_UNKNOWN_STEP":          3,
+		"ERROR_CODE_UNKNOWN_RESOURCE":      4,
+		"ERROR_CODE_RESOURCE_NOT_OPEN":     5,
+		"ERROR_CODE_RESOURCE_INIT_FAILED":  6,
+		"ERROR_CODE_STEP_FAILED":           7,
+		"ERROR_CODE_INVALID_OUTPUT":        8,
+		"ERROR_CODE_CANCELLED":             9,
+		"ERROR_CODE_DEADLINE_EXCEEDED":     10,
+		"ERROR_CODE_UNKNOWN_COMMAND":       11,
+		"ERROR_CODE_COMMAND_FAILED":        12,
+		"ERROR_CODE_UNSUPPORTED":           13,
+		"ERROR_CODE_MISSING_RESOURCE":      14,
+		"ERROR_CODE_INTERNAL":              15,
+		"ERROR_CODE_MANIFEST_INVALID":      100,
+		"ERROR_CODE_PLUGIN_START_FAILED":   101,
+		"ERROR_CODE_PLUGIN_START_TIMEOUT":  102,
+		"ERROR_CODE_HANDSHAKE_FAILED":      103,
+		"ERROR_CODE_PROTOCOL_MISMATCH":     104,
+		"ERROR_CODE_COOKIE_MISMATCH":       105,
+		"ERROR_CODE_PLUGIN_CRASHED":        106,
+		"ERROR_CODE_PLUGIN_UNAVAILABLE":    107,
+		"ERROR_CODE_TRANSPORT":             108,
+		"ERROR_CODE_INPUT_READ_FAILED":     109,
+		"ERROR_CODE_USAGE":                 110,
+		"ERROR_CODE_BUILD_FAILED":          111,
+		"ERROR_CODE_OUTPUT_WRITE_FAILED":   112,
+		"ERROR_CODE_PLUGIN_NOT_FOUND":      113,
+		"ERROR_CODE_SEGMENT_INVALID":       150,
+		"ERROR_CODE_SEGMENT_NOT_FOUND":     151,
+		"ERROR_CODE_SEGMENT_TOO_LARGE":     152,
+		"ERROR_CODE_SHM_UNAVAILABLE":       153,
+		"ERROR_CODE_REGISTRY_UNREACHABLE":  200,
+		"ERROR_CODE_REGISTRY_ERROR":        201,
+		"ERROR_CODE_REGISTRY_UNAUTHORIZED": 202,
+		"ERROR_CODE_REGISTRY_FORBIDDEN":    203,
+		"ERROR_CODE_REGISTRY_KEY_CHANGED":  204,
+		"ERROR_CODE_REGISTRY_BAD_REQUEST":  205,
+		"ERROR_CODE_PACKAGE_NOT_FOUND":     206,
+		"ERROR_CODE_VERSION_NOT_FOUND":     207,
+		"ERROR_CODE_VERSION_YANKED":        208,
+		"ERROR_CODE_VERSION_EXISTS":        209,
+		"ERROR_CODE_PLATFORM_UNSUPPORTED":  210,
+		"ERROR_CODE_INTEGRITY_MISMATCH":    211,
+		"ERROR_CODE_SIGNATURE_INVALID":     212,
+		"ERROR_CODE_SIGNATURE_UNKNOWN_KEY": 213,
+		"ERROR_CODE_UNSAFE_ARCHIVE":        214,
+		"ERROR_CODE_PACKAGE_TOO_LARGE":     215,
+		"ERROR_CODE_DOWNLOAD_FAILED":       216,
+		"ERROR_CODE_LOCKFILE_INVALID":      217,
+		"ERROR_CODE_INSTALL_LOCKED":        218,
+		"ERROR_CODE_PLUGIN_NOT_INSTALLED":  219,
+		"ERROR_CODE_BLOB_NOT_FOUND":        220,
+		"ERROR_CODE_NAMESPACE_NOT_FOUND":   221,
+		"ERROR_CODE_ROUTE_NOT_FOUND":       222,
+		"ERROR_CODE_METHOD_NOT_ALLOWED":    223,
 	}
 )
 
@@ -245,7 +334,7 @@ const file_heddle_plugin_v1_errors_proto_rawDesc = "" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1c\n" +
 	"\tcomponent\x18\x03 \x01(\tR\tcomponent\x12\x14\n" +
 	"\x05stack\x18\x04 \x01(\tR\x05stack\x12\x14\n" +
-	"\x05field\x18\x05 \x01(\tR\x05field*\x97\a\n" +
+	"\x05field\x18\x05 \x01(\tR\x05field*\x8d\x0f\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_CODE_INVALID_CONFIG\x10\x01\x12\x1c\n" +
@@ -276,7 +365,36 @@ const file_heddle_plugin_v1_errors_proto_rawDesc = "" +
 	"\x1cERROR_CODE_INPUT_READ_FAILED\x10m\x12\x14\n" +
 	"\x10ERROR_CODE_USAGE\x10n\x12\x1b\n" +
 	"\x17ERROR_CODE_BUILD_FAILED\x10o\x12\"\n" +
-	"\x1eERROR_CODE_OUTPUT_WRITE_FAILED\x10pBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3"
+	"\x1eERROR_CODE_OUTPUT_WRITE_FAILED\x10p\x12\x1f\n" +
+	"\x1bERROR_CODE_PLUGIN_NOT_FOUND\x10q\x12\x1f\n" +
+	"\x1aERROR_CODE_SEGMENT_INVALID\x10\x96\x01\x12!\n" +
+	"\x1cERROR_CODE_SEGMENT_NOT_FOUND\x10\x97\x01\x12!\n" +
+	"\x1cERROR_CODE_SEGMENT_TOO_LARGE\x10\x98\x01\x12\x1f\n" +
+	"\x1aERROR_CODE_SHM_UNAVAILABLE\x10\x99\x01\x12$\n" +
+	"\x1fERROR_CODE_REGISTRY_UNREACHABLE\x10\xc8\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_REGISTRY_ERROR\x10\xc9\x01\x12%\n" +
+	" ERROR_CODE_REGISTRY_UNAUTHORIZED\x10\xca\x01\x12\"\n" +
+	"\x1dERROR_CODE_REGISTRY_FORBIDDEN\x10\xcb\x01\x12$\n" +
+	"\x1fERROR_CODE_REGISTRY_KEY_CHANGED\x10\xcc\x01\x12$\n" +
+	"\x1fERROR_CODE_REGISTRY_BAD_REQUEST\x10\xcd\x01\x12!\n" +
+	"\x1cERROR_CODE_PACKAGE_NOT_FOUND\x10\xce\x01\x12!\n" +
+	"\x1cERROR_CODE_VERSION_NOT_FOUND\x10\xcf\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_VERSION_YANKED\x10\xd0\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_VERSION_EXISTS\x10\xd1\x01\x12$\n" +
+	"\x1fERROR_CODE_PLATFORM_UNSUPPORTED\x10\xd2\x01\x12\"\n" +
+	"\x1dERROR_CODE_INTEGRITY_MISMATCH\x10\xd3\x01\x12!\n" +
+	"\x1cERROR_CODE_SIGNATURE_INVALID\x10\xd4\x01\x12%\n" +
+	" ERROR_CODE_SIGNATURE_UNKNOWN_KEY\x10\xd5\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_UNSAFE_ARCHIVE\x10\xd6\x01\x12!\n" +
+	"\x1cERROR_CODE_PACKAGE_TOO_LARGE\x10\xd7\x01\x12\x1f\n" +
+	"\x1aERROR_CODE_DOWNLOAD_FAILED\x10\xd8\x01\x12 \n" +
+	"\x1bERROR_CODE_LOCKFILE_INVALID\x10\xd9\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_INSTALL_LOCKED\x10\xda\x01\x12$\n" +
+	"\x1fERROR_CODE_PLUGIN_NOT_INSTALLED\x10\xdb\x01\x12\x1e\n" +
+	"\x19ERROR_CODE_BLOB_NOT_FOUND\x10\xdc\x01\x12#\n" +
+	"\x1eERROR_CODE_NAMESPACE_NOT_FOUND\x10\xdd\x01\x12\x1f\n" +
+	"\x1aERROR_CODE_ROUTE_NOT_FOUND\x10\xde\x01\x12\"\n" +
+	"\x1dERROR_CODE_METHOD_NOT_ALLOWED\x10\xdf\x01BDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_heddle_plugin_v1_errors_proto_rawDescOnce sync.Once

@@ -35,9 +35,13 @@ type InvokeHeader struct {
 	Input     *DataRef          `protobuf:"bytes,5,opt,name=input,proto3" json:"input,omitempty"`
 	// Milliseconds left when the host sent the call (0 = none). The gRPC
 	// deadline is authoritative; this copy lets SDKs show it to step code.
-	TimeoutMs     uint64 `protobuf:"varint,6,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimeoutMs uint64 `protobuf:"varint,6,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// Set when both sides negotiated "shm": an output whose Arrow IPC size is at
+	// least this many bytes is returned as DataRef.shm in a new segment under
+	// HEDDLE_SHM_DIR instead of inline (0 = never).
+	ShmOutputThreshold uint64 `protobuf:"varint,7,opt,name=shm_output_threshold,json=shmOutputThreshold,proto3" json:"shm_output_threshold,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *InvokeHeader) Reset() {
@@ -108,6 +112,13 @@ func (x *InvokeHeader) GetInput() *DataRef {
 func (x *InvokeHeader) GetTimeoutMs() uint64 {
 	if x != nil {
 		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *InvokeHeader) GetShmOutputThreshold() uint64 {
+	if x != nil {
+		return x.ShmOutputThreshold
 	}
 	return 0
 }
@@ -445,7 +456,7 @@ var File_heddle_plugin_v1_invoke_proto protoreflect.FileDescriptor
 
 const file_heddle_plugin_v1_invoke_proto_rawDesc = "" +
 	"\n" +
-	"\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\xb7\x02\n" +
+	"\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\xe9\x02\n" +
 	"\fInvokeHeader\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x12\n" +
 	"\x04step\x18\x02 \x01(\tR\x04step\x12\x1f\n" +
@@ -454,7 +465,8 @@ const file_heddle_plugin_v1_invoke_proto_rawDesc = "" +
 	"\tresources\x18\x04 \x03(\v2-.heddle.plugin.v1.InvokeHeader.ResourcesEntryR\tresources\x12/\n" +
 	"\x05input\x18\x05 \x01(\v2\x19.heddle.plugin.v1.DataRefR\x05input\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x06 \x01(\x04R\ttimeoutMs\x1a<\n" +
+	"timeout_ms\x18\x06 \x01(\x04R\ttimeoutMs\x120\n" +
+	"\x14shm_output_threshold\x18\a \x01(\x04R\x12shmOutputThreshold\x1a<\n" +
 	"\x0eResourcesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"G\n" +

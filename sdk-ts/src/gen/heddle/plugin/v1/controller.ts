@@ -41,6 +41,14 @@ export interface ShutdownRequest {
 export interface ShutdownResponse {
 }
 
+export interface ReleaseSegmentsRequest {
+  /** Segments this plugin produced that nobody needs any more. */
+  segmentIds: string[];
+}
+
+export interface ReleaseSegmentsResponse {
+}
+
 function createBaseCancelRequest(): CancelRequest {
   return { callId: "", reason: "" };
 }
@@ -322,6 +330,131 @@ export const ShutdownResponse: MessageFns<ShutdownResponse> = {
   },
 };
 
+function createBaseReleaseSegmentsRequest(): ReleaseSegmentsRequest {
+  return { segmentIds: [] };
+}
+
+export const ReleaseSegmentsRequest: MessageFns<ReleaseSegmentsRequest> = {
+  encode(message: ReleaseSegmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.segmentIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseSegmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseSegmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.segmentIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseSegmentsRequest {
+    return {
+      segmentIds: globalThis.Array.isArray(object?.segmentIds)
+        ? object.segmentIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.segment_ids)
+        ? object.segment_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReleaseSegmentsRequest): unknown {
+    const obj: any = {};
+    if (message.segmentIds?.length) {
+      obj.segmentIds = message.segmentIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseSegmentsRequest>, I>>(base?: I): ReleaseSegmentsRequest {
+    return ReleaseSegmentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseSegmentsRequest>, I>>(object: I): ReleaseSegmentsRequest {
+    const message = createBaseReleaseSegmentsRequest();
+    message.segmentIds = object.segmentIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseReleaseSegmentsResponse(): ReleaseSegmentsResponse {
+  return {};
+}
+
+export const ReleaseSegmentsResponse: MessageFns<ReleaseSegmentsResponse> = {
+  encode(_: ReleaseSegmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseSegmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseSegmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ReleaseSegmentsResponse {
+    return {};
+  },
+
+  toJSON(_: ReleaseSegmentsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseSegmentsResponse>, I>>(base?: I): ReleaseSegmentsResponse {
+    return ReleaseSegmentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseSegmentsResponse>, I>>(_: I): ReleaseSegmentsResponse {
+    const message = createBaseReleaseSegmentsResponse();
+    return message;
+  },
+};
+
 /** ControllerService is the host's control channel into a plugin process. */
 export type ControllerServiceService = typeof ControllerServiceService;
 export const ControllerServiceService = {
@@ -347,6 +480,21 @@ export const ControllerServiceService = {
     responseSerialize: (value: ShutdownResponse): Buffer => Buffer.from(ShutdownResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ShutdownResponse => ShutdownResponse.decode(value),
   },
+  /**
+   * The host tells a producer its segments were freed (the host has unlinked
+   * them); the plugin drops any mapping or pooled memory it kept for them.
+   */
+  releaseSegments: {
+    path: "/heddle.plugin.v1.ControllerService/ReleaseSegments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseSegmentsRequest): Buffer =>
+      Buffer.from(ReleaseSegmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseSegmentsRequest => ReleaseSegmentsRequest.decode(value),
+    responseSerialize: (value: ReleaseSegmentsResponse): Buffer =>
+      Buffer.from(ReleaseSegmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseSegmentsResponse => ReleaseSegmentsResponse.decode(value),
+  },
 } as const;
 
 export interface ControllerServiceServer extends UntypedServiceImplementation {
@@ -356,6 +504,11 @@ export interface ControllerServiceServer extends UntypedServiceImplementation {
    * resources and exit 0. The reply is sent before the process exits.
    */
   shutdown: handleUnaryCall<ShutdownRequest, ShutdownResponse>;
+  /**
+   * The host tells a producer its segments were freed (the host has unlinked
+   * them); the plugin drops any mapping or pooled memory it kept for them.
+   */
+  releaseSegments: handleUnaryCall<ReleaseSegmentsRequest, ReleaseSegmentsResponse>;
 }
 
 export interface ControllerServiceClient extends Client {
@@ -392,6 +545,25 @@ export interface ControllerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ShutdownResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The host tells a producer its segments were freed (the host has unlinked
+   * them); the plugin drops any mapping or pooled memory it kept for them.
+   */
+  releaseSegments(
+    request: ReleaseSegmentsRequest,
+    callback: (error: ServiceError | null, response: ReleaseSegmentsResponse) => void,
+  ): ClientUnaryCall;
+  releaseSegments(
+    request: ReleaseSegmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseSegmentsResponse) => void,
+  ): ClientUnaryCall;
+  releaseSegments(
+    request: ReleaseSegmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseSegmentsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -57,11 +57,17 @@ export interface TableChunk {
   data: Buffer;
 }
 
-/** SharedMemoryRef names an Arrow IPC file in shared memory owned by its producer. */
+/**
+ * SharedMemoryRef names Arrow IPC *file* bytes in a shared-memory segment
+ * (see docs/protocol.md §8). The consumer maps [offset, offset+length) of the
+ * file at `path` read-only and reads the table in place, without copying.
+ */
 export interface SharedMemoryRef {
+  /** Unique on the machine; producers name it "<pid>-<counter>". */
   segmentId: string;
-  /** A path under /dev/shm or a spill directory that the consumer maps read-only. */
+  /** A file under HEDDLE_SHM_DIR (tmpfs), a spill directory, or a user's Arrow file. */
   path: string;
+  /** Byte offset of the IPC file's first byte ("ARROW1"); a multiple of 64. */
   offset: number;
   length: number;
   numRows: number;

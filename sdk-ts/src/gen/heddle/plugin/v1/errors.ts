@@ -75,6 +75,64 @@ export enum ErrorCode {
   ERROR_CODE_BUILD_FAILED = 111,
   /** ERROR_CODE_OUTPUT_WRITE_FAILED - the CLI could not write --output */
   ERROR_CODE_OUTPUT_WRITE_FAILED = 112,
+  /** ERROR_CODE_PLUGIN_NOT_FOUND - neither a plugin folder nor an installed plugin of that name */
+  ERROR_CODE_PLUGIN_NOT_FOUND = 113,
+  /** ERROR_CODE_SEGMENT_INVALID - Data plane (shared-memory tables). */
+  ERROR_CODE_SEGMENT_INVALID = 150,
+  /** ERROR_CODE_SEGMENT_NOT_FOUND - a handle names a segment that was freed or never existed */
+  ERROR_CODE_SEGMENT_NOT_FOUND = 151,
+  /** ERROR_CODE_SEGMENT_TOO_LARGE - a segment is larger than the whole memory budget */
+  ERROR_CODE_SEGMENT_TOO_LARGE = 152,
+  /** ERROR_CODE_SHM_UNAVAILABLE - shared memory could not be created or mapped here */
+  ERROR_CODE_SHM_UNAVAILABLE = 153,
+  /** ERROR_CODE_REGISTRY_UNREACHABLE - Registry and packages (Fhub). */
+  ERROR_CODE_REGISTRY_UNREACHABLE = 200,
+  /** ERROR_CODE_REGISTRY_ERROR - the registry answered with an unexpected error */
+  ERROR_CODE_REGISTRY_ERROR = 201,
+  /** ERROR_CODE_REGISTRY_UNAUTHORIZED - no token, or an unknown, expired or revoked one */
+  ERROR_CODE_REGISTRY_UNAUTHORIZED = 202,
+  /** ERROR_CODE_REGISTRY_FORBIDDEN - the token lacks the scope for this namespace or action */
+  ERROR_CODE_REGISTRY_FORBIDDEN = 203,
+  /** ERROR_CODE_REGISTRY_KEY_CHANGED - the registry's signing key differs from the trusted one */
+  ERROR_CODE_REGISTRY_KEY_CHANGED = 204,
+  /** ERROR_CODE_REGISTRY_BAD_REQUEST - the registry refused a malformed request */
+  ERROR_CODE_REGISTRY_BAD_REQUEST = 205,
+  /** ERROR_CODE_PACKAGE_NOT_FOUND - no package of that name in any configured registry */
+  ERROR_CODE_PACKAGE_NOT_FOUND = 206,
+  /** ERROR_CODE_VERSION_NOT_FOUND - no version matches the requested range */
+  ERROR_CODE_VERSION_NOT_FOUND = 207,
+  /** ERROR_CODE_VERSION_YANKED - the only matching versions are yanked */
+  ERROR_CODE_VERSION_YANKED = 208,
+  /** ERROR_CODE_VERSION_EXISTS - versions are immutable: that one is already published */
+  ERROR_CODE_VERSION_EXISTS = 209,
+  /** ERROR_CODE_PLATFORM_UNSUPPORTED - the package has no artifact for this os/arch */
+  ERROR_CODE_PLATFORM_UNSUPPORTED = 210,
+  /** ERROR_CODE_INTEGRITY_MISMATCH - an artifact's hash differs from the index / lock file */
+  ERROR_CODE_INTEGRITY_MISMATCH = 211,
+  /** ERROR_CODE_SIGNATURE_INVALID - a publisher or registry signature does not verify */
+  ERROR_CODE_SIGNATURE_INVALID = 212,
+  /** ERROR_CODE_SIGNATURE_UNKNOWN_KEY - signed by a key the registry does not know for the namespace */
+  ERROR_CODE_SIGNATURE_UNKNOWN_KEY = 213,
+  /** ERROR_CODE_UNSAFE_ARCHIVE - absolute paths, '..', escaping links, devices or too large */
+  ERROR_CODE_UNSAFE_ARCHIVE = 214,
+  /** ERROR_CODE_PACKAGE_TOO_LARGE - over the upload or download size limit */
+  ERROR_CODE_PACKAGE_TOO_LARGE = 215,
+  /** ERROR_CODE_DOWNLOAD_FAILED - the download broke off */
+  ERROR_CODE_DOWNLOAD_FAILED = 216,
+  /** ERROR_CODE_LOCKFILE_INVALID - heddle.lock cannot be read */
+  ERROR_CODE_LOCKFILE_INVALID = 217,
+  /** ERROR_CODE_INSTALL_LOCKED - another install of the package held the lock too long */
+  ERROR_CODE_INSTALL_LOCKED = 218,
+  /** ERROR_CODE_PLUGIN_NOT_INSTALLED - the named plugin is not installed under HEDDLE_HOME */
+  ERROR_CODE_PLUGIN_NOT_INSTALLED = 219,
+  /** ERROR_CODE_BLOB_NOT_FOUND - the registry has no blob with that digest */
+  ERROR_CODE_BLOB_NOT_FOUND = 220,
+  /** ERROR_CODE_NAMESPACE_NOT_FOUND - the registry has no such namespace */
+  ERROR_CODE_NAMESPACE_NOT_FOUND = 221,
+  /** ERROR_CODE_ROUTE_NOT_FOUND - no registry API route at that path */
+  ERROR_CODE_ROUTE_NOT_FOUND = 222,
+  /** ERROR_CODE_METHOD_NOT_ALLOWED - the route exists but not for that HTTP method */
+  ERROR_CODE_METHOD_NOT_ALLOWED = 223,
   UNRECOGNIZED = -1,
 }
 
@@ -167,6 +225,93 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 112:
     case "ERROR_CODE_OUTPUT_WRITE_FAILED":
       return ErrorCode.ERROR_CODE_OUTPUT_WRITE_FAILED;
+    case 113:
+    case "ERROR_CODE_PLUGIN_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_PLUGIN_NOT_FOUND;
+    case 150:
+    case "ERROR_CODE_SEGMENT_INVALID":
+      return ErrorCode.ERROR_CODE_SEGMENT_INVALID;
+    case 151:
+    case "ERROR_CODE_SEGMENT_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_SEGMENT_NOT_FOUND;
+    case 152:
+    case "ERROR_CODE_SEGMENT_TOO_LARGE":
+      return ErrorCode.ERROR_CODE_SEGMENT_TOO_LARGE;
+    case 153:
+    case "ERROR_CODE_SHM_UNAVAILABLE":
+      return ErrorCode.ERROR_CODE_SHM_UNAVAILABLE;
+    case 200:
+    case "ERROR_CODE_REGISTRY_UNREACHABLE":
+      return ErrorCode.ERROR_CODE_REGISTRY_UNREACHABLE;
+    case 201:
+    case "ERROR_CODE_REGISTRY_ERROR":
+      return ErrorCode.ERROR_CODE_REGISTRY_ERROR;
+    case 202:
+    case "ERROR_CODE_REGISTRY_UNAUTHORIZED":
+      return ErrorCode.ERROR_CODE_REGISTRY_UNAUTHORIZED;
+    case 203:
+    case "ERROR_CODE_REGISTRY_FORBIDDEN":
+      return ErrorCode.ERROR_CODE_REGISTRY_FORBIDDEN;
+    case 204:
+    case "ERROR_CODE_REGISTRY_KEY_CHANGED":
+      return ErrorCode.ERROR_CODE_REGISTRY_KEY_CHANGED;
+    case 205:
+    case "ERROR_CODE_REGISTRY_BAD_REQUEST":
+      return ErrorCode.ERROR_CODE_REGISTRY_BAD_REQUEST;
+    case 206:
+    case "ERROR_CODE_PACKAGE_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_PACKAGE_NOT_FOUND;
+    case 207:
+    case "ERROR_CODE_VERSION_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_VERSION_NOT_FOUND;
+    case 208:
+    case "ERROR_CODE_VERSION_YANKED":
+      return ErrorCode.ERROR_CODE_VERSION_YANKED;
+    case 209:
+    case "ERROR_CODE_VERSION_EXISTS":
+      return ErrorCode.ERROR_CODE_VERSION_EXISTS;
+    case 210:
+    case "ERROR_CODE_PLATFORM_UNSUPPORTED":
+      return ErrorCode.ERROR_CODE_PLATFORM_UNSUPPORTED;
+    case 211:
+    case "ERROR_CODE_INTEGRITY_MISMATCH":
+      return ErrorCode.ERROR_CODE_INTEGRITY_MISMATCH;
+    case 212:
+    case "ERROR_CODE_SIGNATURE_INVALID":
+      return ErrorCode.ERROR_CODE_SIGNATURE_INVALID;
+    case 213:
+    case "ERROR_CODE_SIGNATURE_UNKNOWN_KEY":
+      return ErrorCode.ERROR_CODE_SIGNATURE_UNKNOWN_KEY;
+    case 214:
+    case "ERROR_CODE_UNSAFE_ARCHIVE":
+      return ErrorCode.ERROR_CODE_UNSAFE_ARCHIVE;
+    case 215:
+    case "ERROR_CODE_PACKAGE_TOO_LARGE":
+      return ErrorCode.ERROR_CODE_PACKAGE_TOO_LARGE;
+    case 216:
+    case "ERROR_CODE_DOWNLOAD_FAILED":
+      return ErrorCode.ERROR_CODE_DOWNLOAD_FAILED;
+    case 217:
+    case "ERROR_CODE_LOCKFILE_INVALID":
+      return ErrorCode.ERROR_CODE_LOCKFILE_INVALID;
+    case 218:
+    case "ERROR_CODE_INSTALL_LOCKED":
+      return ErrorCode.ERROR_CODE_INSTALL_LOCKED;
+    case 219:
+    case "ERROR_CODE_PLUGIN_NOT_INSTALLED":
+      return ErrorCode.ERROR_CODE_PLUGIN_NOT_INSTALLED;
+    case 220:
+    case "ERROR_CODE_BLOB_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_BLOB_NOT_FOUND;
+    case 221:
+    case "ERROR_CODE_NAMESPACE_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_NAMESPACE_NOT_FOUND;
+    case 222:
+    case "ERROR_CODE_ROUTE_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_ROUTE_NOT_FOUND;
+    case 223:
+    case "ERROR_CODE_METHOD_NOT_ALLOWED":
+      return ErrorCode.ERROR_CODE_METHOD_NOT_ALLOWED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -234,6 +379,64 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_BUILD_FAILED";
     case ErrorCode.ERROR_CODE_OUTPUT_WRITE_FAILED:
       return "ERROR_CODE_OUTPUT_WRITE_FAILED";
+    case ErrorCode.ERROR_CODE_PLUGIN_NOT_FOUND:
+      return "ERROR_CODE_PLUGIN_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_SEGMENT_INVALID:
+      return "ERROR_CODE_SEGMENT_INVALID";
+    case ErrorCode.ERROR_CODE_SEGMENT_NOT_FOUND:
+      return "ERROR_CODE_SEGMENT_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_SEGMENT_TOO_LARGE:
+      return "ERROR_CODE_SEGMENT_TOO_LARGE";
+    case ErrorCode.ERROR_CODE_SHM_UNAVAILABLE:
+      return "ERROR_CODE_SHM_UNAVAILABLE";
+    case ErrorCode.ERROR_CODE_REGISTRY_UNREACHABLE:
+      return "ERROR_CODE_REGISTRY_UNREACHABLE";
+    case ErrorCode.ERROR_CODE_REGISTRY_ERROR:
+      return "ERROR_CODE_REGISTRY_ERROR";
+    case ErrorCode.ERROR_CODE_REGISTRY_UNAUTHORIZED:
+      return "ERROR_CODE_REGISTRY_UNAUTHORIZED";
+    case ErrorCode.ERROR_CODE_REGISTRY_FORBIDDEN:
+      return "ERROR_CODE_REGISTRY_FORBIDDEN";
+    case ErrorCode.ERROR_CODE_REGISTRY_KEY_CHANGED:
+      return "ERROR_CODE_REGISTRY_KEY_CHANGED";
+    case ErrorCode.ERROR_CODE_REGISTRY_BAD_REQUEST:
+      return "ERROR_CODE_REGISTRY_BAD_REQUEST";
+    case ErrorCode.ERROR_CODE_PACKAGE_NOT_FOUND:
+      return "ERROR_CODE_PACKAGE_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_VERSION_NOT_FOUND:
+      return "ERROR_CODE_VERSION_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_VERSION_YANKED:
+      return "ERROR_CODE_VERSION_YANKED";
+    case ErrorCode.ERROR_CODE_VERSION_EXISTS:
+      return "ERROR_CODE_VERSION_EXISTS";
+    case ErrorCode.ERROR_CODE_PLATFORM_UNSUPPORTED:
+      return "ERROR_CODE_PLATFORM_UNSUPPORTED";
+    case ErrorCode.ERROR_CODE_INTEGRITY_MISMATCH:
+      return "ERROR_CODE_INTEGRITY_MISMATCH";
+    case ErrorCode.ERROR_CODE_SIGNATURE_INVALID:
+      return "ERROR_CODE_SIGNATURE_INVALID";
+    case ErrorCode.ERROR_CODE_SIGNATURE_UNKNOWN_KEY:
+      return "ERROR_CODE_SIGNATURE_UNKNOWN_KEY";
+    case ErrorCode.ERROR_CODE_UNSAFE_ARCHIVE:
+      return "ERROR_CODE_UNSAFE_ARCHIVE";
+    case ErrorCode.ERROR_CODE_PACKAGE_TOO_LARGE:
+      return "ERROR_CODE_PACKAGE_TOO_LARGE";
+    case ErrorCode.ERROR_CODE_DOWNLOAD_FAILED:
+      return "ERROR_CODE_DOWNLOAD_FAILED";
+    case ErrorCode.ERROR_CODE_LOCKFILE_INVALID:
+      return "ERROR_CODE_LOCKFILE_INVALID";
+    case ErrorCode.ERROR_CODE_INSTALL_LOCKED:
+      return "ERROR_CODE_INSTALL_LOCKED";
+    case ErrorCode.ERROR_CODE_PLUGIN_NOT_INSTALLED:
+      return "ERROR_CODE_PLUGIN_NOT_INSTALLED";
+    case ErrorCode.ERROR_CODE_BLOB_NOT_FOUND:
+      return "ERROR_CODE_BLOB_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_NAMESPACE_NOT_FOUND:
+      return "ERROR_CODE_NAMESPACE_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_ROUTE_NOT_FOUND:
+      return "ERROR_CODE_ROUTE_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_METHOD_NOT_ALLOWED:
+      return "ERROR_CODE_METHOD_NOT_ALLOWED";
     case ErrorCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

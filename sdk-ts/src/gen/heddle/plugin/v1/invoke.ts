@@ -33,6 +33,12 @@ export interface InvokeHeader {
    * deadline is authoritative; this copy lets SDKs show it to step code.
    */
   timeoutMs: number;
+  /**
+   * Set when both sides negotiated "shm": an output whose Arrow IPC size is at
+   * least this many bytes is returned as DataRef.shm in a new segment under
+   * HEDDLE_SHM_DIR instead of inline (0 = never).
+   */
+  shmOutputThreshold: number;
 }
 
 export interface InvokeHeader_ResourcesEntry {
@@ -80,7 +86,7 @@ export interface InvokeStreamResponse {
 }
 
 function createBaseInvokeHeader(): InvokeHeader {
-  return { callId: "", step: "", configJson: "", resources: {}, input: undefined, timeoutMs: 0 };
+  return { callId: "", step: "", configJson: "", resources: {}, input: undefined, timeoutMs: 0, shmOutputThreshold: 0 };
 }
 
 export const InvokeHeader: MessageFns<InvokeHeader> = {
@@ -102,6 +108,9 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
     }
     if (message.timeoutMs !== 0) {
       writer.uint32(48).uint64(message.timeoutMs);
+    }
+    if (message.shmOutputThreshold !== 0) {
+      writer.uint32(56).uint64(message.shmOutputThreshold);
     }
     return writer;
   },
@@ -170,6 +179,14 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
             message.timeoutMs = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.shmOutputThreshold = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -215,6 +232,11 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
         : isSet(object.timeout_ms)
         ? globalThis.Number(object.timeout_ms)
         : 0,
+      shmOutputThreshold: isSet(object.shmOutputThreshold)
+        ? globalThis.Number(object.shmOutputThreshold)
+        : isSet(object.shm_output_threshold)
+        ? globalThis.Number(object.shm_output_threshold)
+        : 0,
     };
   },
 
@@ -244,6 +266,9 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
     if (message.timeoutMs !== 0) {
       obj.timeoutMs = Math.round(message.timeoutMs);
     }
+    if (message.shmOutputThreshold !== 0) {
+      obj.shmOutputThreshold = Math.round(message.shmOutputThreshold);
+    }
     return obj;
   },
 
@@ -268,6 +293,7 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
       ? DataRef.fromPartial(object.input)
       : undefined;
     message.timeoutMs = object.timeoutMs ?? 0;
+    message.shmOutputThreshold = object.shmOutputThreshold ?? 0;
     return message;
   },
 };
