@@ -104,15 +104,11 @@ where
     Arc::new(move |config: Value, input: Table, ctx: StepContext| {
         let f = f.clone();
         Box::pin(async move {
-            let work = tokio::task::spawn_blocking(move || {
-                let _current = context::enter(&ctx);
-                panics::catch(|| {
-                    let config: C = schema::decode(config)?;
-                    f(config, input, &ctx).map(Into::into)
-                })
-            });
-            work.await
-                .unwrap_or_else(|e| Err(HeddleError::msg(format!("the step's task failed: {e}"))))
+            let _current = context::enter(&ctx);
+            panics::catch(|| {
+                let config: C = schema::decode(config)?;
+                f(config, input, &ctx).map(Into::into)
+            })
         }) as StepFuture
     })
 }
