@@ -14,7 +14,7 @@ import { conformance, languages } from "./lib/plugins.mjs";
 
 const require = createRequire(import.meta.url);
 const grpc = require("@grpc/grpc-js");
-const { service } = require("./lib/raw-echo-server.cjs");
+const { service } = require("./lib/echo-service.cjs");
 
 const SEQ = 3000, CONC = 8, CONC_CALLS = 6000;
 

@@ -17,6 +17,8 @@ type call struct {
 	input     *heddle.Table
 	callID    string
 	timeoutMs uint64
+	shmInput  *pluginv1.SharedMemoryRef // input = shm instead of input
+	shmOutput uint64                    // shm_output_threshold
 }
 
 func (c call) header(t testing.TB) *pluginv1.InvokeHeader {
@@ -33,7 +35,11 @@ func (c call) header(t testing.TB) *pluginv1.InvokeHeader {
 	if id == "" {
 		id = "call-" + c.step
 	}
-	h := &pluginv1.InvokeHeader{CallId: id, Step: c.step, ConfigJson: cfg, Resources: c.resources, TimeoutMs: c.timeoutMs}
+	h := &pluginv1.InvokeHeader{CallId: id, Step: c.step, ConfigJson: cfg, Resources: c.resources, TimeoutMs: c.timeoutMs,
+		ShmOutputThreshold: c.shmOutput}
+	if c.shmInput != nil {
+		h.Input = &pluginv1.DataRef{Kind: &pluginv1.DataRef_Shm{Shm: c.shmInput}}
+	}
 	if c.input != nil {
 		data, err := heddle.EncodeIPC(c.input)
 		if err != nil {

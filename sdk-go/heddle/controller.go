@@ -32,3 +32,12 @@ func (s *server) Shutdown(_ context.Context, req *pluginv1.ShutdownRequest) (*pl
 	s.stop("Shutdown requested by the host", grace)
 	return &pluginv1.ShutdownResponse{}, nil
 }
+
+// ReleaseSegments is the host saying that nobody needs these segments any
+// more (protocol §8.2). This SDK closes a segment file as soon as it is
+// written and keeps no mapping of it, so there is nothing to drop; the host
+// unlinks the files. Unknown ids are fine. It never fails.
+func (s *server) ReleaseSegments(_ context.Context, req *pluginv1.ReleaseSegmentsRequest) (*pluginv1.ReleaseSegmentsResponse, error) {
+	s.log.Debug("segments released by the host", "segment_ids", req.GetSegmentIds())
+	return &pluginv1.ReleaseSegmentsResponse{}, nil
+}

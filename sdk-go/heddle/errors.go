@@ -33,6 +33,15 @@ const (
 	CodeInternal           Code = "INTERNAL"
 )
 
+// The data-plane codes (150–199 in errors.proto, protocol §8): the SDK raises
+// them for shared-memory segments it cannot read or write.
+const (
+	CodeSegmentInvalid  Code = "SEGMENT_INVALID"
+	CodeSegmentNotFound Code = "SEGMENT_NOT_FOUND"
+	CodeSegmentTooLarge Code = "SEGMENT_TOO_LARGE"
+	CodeShmUnavailable  Code = "SHM_UNAVAILABLE"
+)
+
 // Proto returns the wire enum value of c, or ERROR_CODE_INTERNAL when c is
 // not a name from errors.proto (so a typo never reaches the host as 0).
 func (c Code) Proto() pluginv1.ErrorCode {

@@ -13,8 +13,24 @@ import (
 // inputSource is a call's input as it arrived, decoded only at check 4.
 type inputSource struct {
 	data    []byte
+	segment *pluginv1.SharedMemoryRef // input = shm: mapped at check 4
+	mapping *segmentMapping           // the call's hold on the mapped segment
 	present bool
 	problem *Error // the input came in a form this call cannot take
+}
+
+// release drops the call's hold on a mapped input segment; call it once the
+// answer no longer needs the input's bytes (they are encoded or written).
+func (in *inputSource) release() { in.mapping.release() }
+
+// takeSegment accepts input = shm when this plugin advertised "shm".
+func (s *server) takeSegment(in *inputSource, ref *pluginv1.SharedMemoryRef) {
+	if !s.shm.enabled() {
+		in.problem = &Error{Code: CodeUnsupported, Message: "shared-memory tables are not enabled in this plugin (it did not advertise shm: " +
+			s.shmOff + "); send the table inline or streamed"}
+		return
+	}
+	in.segment, in.present = ref, true
 }
 
 // Invoke runs a step or handler with an inline input and answers with an
@@ -29,14 +45,15 @@ func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*plug
 	if h == nil {
 		return failed(&Error{Code: CodeInternal, Message: "the InvokeRequest has no header: this is a host bug, please report it"}, start), nil
 	}
-	in := inputSource{}
+	in := &inputSource{}
+	defer in.release()
 	switch k := h.GetInput().GetKind().(type) {
 	case *pluginv1.DataRef_Inline:
 		in.data, in.present = k.Inline.GetIpc(), true
 	case *pluginv1.DataRef_Streamed:
 		in.problem = &Error{Code: CodeInvalidInput, Message: "a unary Invoke carries its input inline; send streamed input with InvokeStream"}
 	case *pluginv1.DataRef_Shm:
-		in.problem = &Error{Code: CodeUnsupported, Message: "shared-memory tables are not supported by this SDK (capability shm not offered); send the table inline"}
+		s.takeSegment(in, k.Shm)
 	}
 	out, failure := s.run(ctx, h, in)
 	if failure != nil {
@@ -44,6 +61,9 @@ func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*plug
 	}
 	if out == nil {
 		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
+	}
+	if s.wantsShmOutput(h, out) {
+		return s.answerWithSegment(h.GetStep(), out, start), nil
 	}
 	data, err := EncodeIPC(out)
 	if err != nil {
@@ -75,7 +95,8 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 		return err
 	}
 	h := first.GetHeader()
-	in := inputSource{}
+	in := &inputSource{}
+	defer in.release()
 	var gathered []byte
 	for {
 		msg, err := stream.Recv()
@@ -100,7 +121,11 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 	case *pluginv1.DataRef_Inline:
 		in.data, in.present = k.Inline.GetIpc(), true
 	case *pluginv1.DataRef_Shm:
-		in.problem = &Error{Code: CodeUnsupported, Message: "shared-memory tables are not supported by this SDK (capability shm not offered); stream the table instead"}
+		if len(gathered) > 0 && in.problem == nil {
+			in.problem = &Error{Code: CodeInvalidInput, Message: "InvokeStream got input = shm and TableChunks too; a shared-memory input carries no chunks"}
+		} else {
+			s.takeSegment(in, k.Shm)
+		}
 	default:
 		in.data, in.present = gathered, len(gathered) > 0 // chunks without the announcement: take them
 	}
@@ -110,6 +135,9 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 	}
 	if out == nil {
 		return sendResult(stream, &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)})
+	}
+	if s.wantsShmOutput(h, out) { // no chunks: the result carries the segment
+		return sendResult(stream, s.answerWithSegment(h.GetStep(), out, start))
 	}
 	sendErr := error(nil)
 	total, err := writeIPC(out, func(p []byte) error {
@@ -149,7 +177,7 @@ type stepResult struct {
 // run makes the checks of §5.1 in order (step exists, config, resources,
 // input), then runs the step on its own goroutine so that a cancel or a
 // deadline is answered at once even when step code does not watch ctx.
-func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in inputSource) (*Table, *Error) {
+func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource) (*Table, *Error) {
 	e := s.plugin.steps[h.GetStep()]
 	if e == nil {
 		return nil, &Error{Code: CodeUnknownStep, Component: h.GetStep(), Message: fmt.Sprintf(
@@ -172,6 +200,16 @@ func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in inputSour
 	case e.opts.noInput || !in.present:
 		// A source ignores any input it is given; a call without input passes
 		// nil, and step code that needs one returns MissingInput.
+	case in.segment != nil:
+		var failure *Error
+		if in.mapping, failure = mapSegment(in.segment); failure != nil {
+			failure.Component = e.name
+			return nil, failure
+		}
+		if input, failure = decodeSegment(in.mapping, in.segment); failure != nil {
+			failure.Component = e.name
+			return nil, failure
+		}
 	default:
 		t, err := DecodeIPC(in.data)
 		if err != nil {
@@ -195,7 +233,14 @@ func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in inputSour
 	}
 
 	done := make(chan stepResult, 1)
+	if in.mapping != nil {
+		in.mapping.hold() // step code may outlive a cancelled call: keep its input mapped
+	}
 	go func() {
+		if in.mapping != nil {
+			defer in.mapping.release()
+			debug.SetPanicOnFault(true) // a segment truncated behind our back panics, not crashes
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				done <- stepResult{failure: panicError(r, CodeStepFailed, e.name, debug.Stack())}

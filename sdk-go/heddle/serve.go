@@ -90,7 +90,8 @@ func (p *Plugin) Run(opts RunOptions) int {
 		default: // already stopping: the first request wins
 		}
 	}
-	srv := newServer(p, version, log, stop)
+	shm, shmOff := newShmPlace(opts.Getenv("HEDDLE_SHM_DIR"))
+	srv := newServer(p, version, log, stop, shm, shmOff)
 	if !opts.NoSignals { // before the handshake line: a host may signal right after it
 		signals := make(chan os.Signal, 1)
 		signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)

@@ -30,6 +30,8 @@ type server struct {
 	log       *slog.Logger
 	instances *instanceTable
 	calls     *callRegistry
+	shm       *shmPlace                         // where output segments go; disabled when HEDDLE_SHM_DIR is unusable
+	shmOff    string                            // why shm is disabled, for messages
 	stop      func(reason string, grace uint32) // asks the process to shut down
 
 	gate     sync.RWMutex // closing flips under the write lock; calls enter under the read lock
@@ -37,9 +39,9 @@ type server struct {
 	inflight sync.WaitGroup
 }
 
-func newServer(p *Plugin, version uint32, log *slog.Logger, stop func(string, uint32)) *server {
+func newServer(p *Plugin, version uint32, log *slog.Logger, stop func(string, uint32), shm *shmPlace, shmOff string) *server {
 	return &server{plugin: p, manifest: p.Manifest(), version: version, log: log,
-		instances: newInstanceTable(), calls: newCallRegistry(), stop: stop}
+		instances: newInstanceTable(), calls: newCallRegistry(), stop: stop, shm: shm, shmOff: shmOff}
 }
 
 // enter admits a call unless the plugin is shutting down; every admitted call
@@ -64,7 +66,8 @@ func (s *server) closeGate() {
 }
 
 // Handshake answers with the version picked at start when the host offers
-// it, and the capability flags both sides support. It fails with
+// it, and the capability flags both sides support ("shm" only when
+// HEDDLE_SHM_DIR is a writable directory). It fails with
 // FAILED_PRECONDITION (detail: an Error PROTOCOL_MISMATCH) when the host does
 // not offer that version.
 func (s *server) Handshake(_ context.Context, req *pluginv1.HandshakeRequest) (*pluginv1.HandshakeResponse, error) {
@@ -82,6 +85,13 @@ func (s *server) Handshake(_ context.Context, req *pluginv1.HandshakeRequest) (*
 	for _, c := range capabilities {
 		if slices.Contains(req.GetCapabilities(), c) {
 			shared = append(shared, c)
+		}
+	}
+	if slices.Contains(req.GetCapabilities(), CapabilityShm) {
+		if s.shm.enabled() {
+			shared = append(shared, CapabilityShm)
+		} else {
+			s.log.Debug("not offering shared-memory tables", "reason", s.shmOff)
 		}
 	}
 	return &pluginv1.HandshakeResponse{
