@@ -51,6 +51,8 @@ deps: node-deps python-deps go-deps rust-deps native
 # --- build ------------------------------------------------------------------
 build: deps
 	npx tsc -b
+	@# Release builds of the Rust plugins the tests start (the host then finds them fresh in CARGO_TARGET_DIR).
+	@if [ -f sdk-rust/Cargo.toml ]; then cd sdk-rust && cargo build --release --workspace --bins --quiet; fi
 
 gen: deps
 	bash scripts/gen-proto.sh

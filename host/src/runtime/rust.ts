@@ -1,5 +1,5 @@
 // runtime "rust": a prebuilt executable entrypoint runs as it is; otherwise
-// `cargo build --release` with CARGO_TARGET_DIR in the shared cache (so
+// `cargo build --release` with CARGO_TARGET_DIR (the caller's, else one in the shared cache, so
 // dependencies compile once for every plugin), and the binary is copied to a
 // cache entry keyed by the sources' hash (the package's and its local path
 // dependencies' and workspace's) so an unchanged plugin starts at once.
@@ -40,7 +40,9 @@ export async function prepareRust(ctx: PrepareContext): Promise<LaunchSpec> {
   const cached = join(ctx.cacheRoot, "rust", "bin", await cacheKey(), bin);
   if (await exists(cached)) return { command: cached, args: [], cwd: ctx.source.dir, env: {} };
 
-  const targetDir = join(ctx.cacheRoot, "rust", "target");
+  // An exported CARGO_TARGET_DIR (the Makefile sets one outside the clone) is
+  // shared with the developer's own cargo runs, so nothing compiles twice.
+  const targetDir = process.env.CARGO_TARGET_DIR || join(ctx.cacheRoot, "rust", "target");
   await runBuildStep({
     plugin: ctx.source.json.name,
     log: ctx.log,

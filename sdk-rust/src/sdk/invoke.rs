@@ -164,28 +164,38 @@ pub(crate) async fn run(
 
 /// Awaits `work` unless the call is cancelled or its deadline passes first;
 /// a call cancelled while `work` finished still answers with the reason.
+///
+/// The deadline is kept by a watchdog task rather than a `select!` branch:
+/// a blocking step runs inside `work`'s poll (`block_in_place`), and the
+/// watchdog still marks it cancelled on time so the step can see it.
 pub(crate) async fn guarded<T>(
     cancellation: &Cancellation,
     deadline: Option<Instant>,
     component: &str,
     work: impl std::future::Future<Output = Result<T, HeddleError>>,
 ) -> Result<T, HeddleError> {
-    let expiry = async {
-        match deadline {
-            Some(at) => tokio::time::sleep_until(at).await,
-            None => std::future::pending().await,
-        }
-    };
+    let _watchdog = deadline.map(|at| {
+        let cancellation = cancellation.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            tokio::time::sleep_until(at).await;
+            cancellation.cancel(CancelReason::DeadlineExceeded);
+        }))
+    });
     let result = tokio::select! {
         result = work => result,
         _ = cancellation.cancelled() => Err(HeddleError::msg("cancelled")),
-        _ = expiry => {
-            cancellation.cancel(CancelReason::DeadlineExceeded);
-            Err(HeddleError::msg("deadline"))
-        }
     };
     match cancellation.reason() {
         Some(reason) => Err(reason.to_error(component)),
         None => result,
+    }
+}
+
+/// Aborts a task when dropped (the call ended before its deadline).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -90,8 +90,9 @@ impl Plugin {
         self
     }
 
-    /// Registers a blocking step: `f(config, input, ctx)` runs on a thread of
-    /// the blocking pool. The config (type `C`) is validated before it runs;
+    /// Registers a blocking step: `f(config, input, ctx)` may block or burn
+    /// CPU (it runs via `block_in_place`, the server keeps answering other
+    /// calls meanwhile). The config (type `C`) is validated before it runs;
     /// a plain error or panic is `STEP_FAILED`, a typed error keeps its code.
     /// Panics if the name is taken.
     pub fn step<C, O, F>(&mut self, options: impl Into<StepOptions>, f: F) -> &mut Self

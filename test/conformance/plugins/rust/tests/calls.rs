@@ -160,7 +160,9 @@ async fn handshakes_describes_and_reports_health() {
     );
 
     // No "shm" capability: nothing to release, but the RPC answers.
-    let request = ReleaseSegmentsRequest { segment_ids: vec!["1-1".into()] };
+    let request = ReleaseSegmentsRequest {
+        segment_ids: vec!["1-1".into()],
+    };
     plugin.controller().release_segments(request).await.unwrap();
 
     let mut health = HealthClient::new(plugin.channel.clone());

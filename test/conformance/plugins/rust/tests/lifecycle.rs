@@ -29,7 +29,11 @@ async fn cancel_when_running(plugin: &Plugin, call_id: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cancel_reaches_the_step() {
-    let plugin = Plugin::start().await;
+    let plugin = Plugin::start_with(&Env {
+        log_level: "debug".into(),
+        ..Env::default()
+    })
+    .await;
     let mut client = plugin.client();
     let mut h = header("sleep", json!({"ms": 60_000}));
     h.call_id = "sleepy".into();
@@ -37,6 +41,12 @@ async fn cancel_reaches_the_step() {
         let mut client = client.clone();
         async move { invoke(&mut client, h).await }
     });
+    wait_for_log(&plugin, "call started", "sleepy").await;
+    // A long step does not hold up other calls on the same connection.
+    for _ in 0..4 {
+        let other = call(&mut client, "generate", json!({"rows": 2}), None).await;
+        assert_eq!(output(&other).num_rows(), 2);
+    }
     cancel_when_running(&plugin, "sleepy").await;
     let response = running.await.unwrap();
     assert_eq!(code(error_of(&response)), "CANCELLED");
@@ -53,6 +63,36 @@ async fn cancel_reaches_the_step() {
         output(&call(&mut client, "generate", json!({"rows": 1}), None).await).num_rows(),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_long_steps_than_cores_still_leave_the_plugin_responsive() {
+    let plugin = Plugin::start_with(&Env {
+        log_level: "debug".into(),
+        ..Env::default()
+    })
+    .await;
+    let mut running = Vec::new();
+    for i in 0..4 {
+        let mut h = header("sleep", json!({"ms": 60_000}));
+        h.call_id = format!("long-{i}");
+        let mut client = plugin.client();
+        running.push(tokio::spawn(async move { invoke(&mut client, h).await }));
+    }
+    for i in 0..4 {
+        wait_for_log(&plugin, "call started", &format!("long-{i}")).await;
+    }
+    let mut client = plugin.client();
+    assert_eq!(
+        output(&call(&mut client, "generate", json!({"rows": 3}), None).await).num_rows(),
+        3
+    );
+    for i in 0..4 {
+        cancel_when_running(&plugin, &format!("long-{i}")).await;
+    }
+    for task in running {
+        assert_eq!(code(error_of(&task.await.unwrap())), "CANCELLED");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
