@@ -42,7 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${running.url}\n`);
       process.stderr.write(`fhub registry serving ${resolveOptions({ dataDir: String(opts.data) }).dataDir} at ${running.url} (key ${running.context.registryKey.keyId})\n`);
       await new Promise<void>((resolve) => {
+        let stopping = false;
+        // SIGINT and SIGTERM may both arrive (a terminal's Ctrl-C plus a supervisor): close once.
         const stop = (): void => {
+          if (stopping) return;
+          stopping = true;
           void running.close().finally(resolve);
         };
         process.once("SIGINT", stop);

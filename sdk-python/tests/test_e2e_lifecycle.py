@@ -23,7 +23,7 @@ def test_handshake_rpc_picks_the_version_and_shared_capabilities(conformance):
     assert answer.protocol_version == 1
     assert (answer.sdk_name, answer.sdk_language) == ("heddle-sdk", "python")
     assert answer.sdk_version
-    assert list(answer.capabilities) == ["streaming", "cancel"]  # shm is not implemented, commands not offered
+    assert list(answer.capabilities) == ["streaming", "cancel"]  # no HEDDLE_SHM_DIR here, so no shm; commands not offered
     assert answer.pid == conformance.proc.pid
 
 

@@ -27,13 +27,23 @@ PLUGIN_ERROR_CODES = (
     "MISSING_RESOURCE",
     "INTERNAL",
 )
-"""Every code a plugin may report (codes 1-99 of the proto `ErrorCode` table)."""
+"""Codes 1-99 of the proto `ErrorCode` table: the ones step code and the SDK raise."""
+
+DATA_PLANE_ERROR_CODES = (
+    "SEGMENT_INVALID",
+    "SEGMENT_NOT_FOUND",
+    "SHM_UNAVAILABLE",
+)
+"""Data-plane codes (150+) a plugin reports about shared-memory segments (protocol §8)."""
+
+ALLOWED_ERROR_CODES = PLUGIN_ERROR_CODES + DATA_PLANE_ERROR_CODES
+"""Every code a `HeddleError` may carry."""
 
 
 class HeddleError(Exception):
     """An error with a stable code, a message for humans and an optional config field.
 
-    `code` must be one of `PLUGIN_ERROR_CODES` (raises `ValueError` otherwise,
+    `code` must be one of `ALLOWED_ERROR_CODES` (raises `ValueError` otherwise,
     so a typo is caught where it is made). `field` is a JSON pointer into the
     config (e.g. `/rows`) for `INVALID_CONFIG`. `component` names the step,
     resource or command; the SDK fills it in when left empty.
@@ -48,9 +58,9 @@ class HeddleError(Exception):
         field: Optional[str] = None,
         component: Optional[str] = None,
     ) -> None:
-        if code not in PLUGIN_ERROR_CODES:
+        if code not in ALLOWED_ERROR_CODES:
             raise ValueError(
-                f"unknown Heddle error code {code!r}: use one of {', '.join(PLUGIN_ERROR_CODES)}"
+                f"unknown Heddle error code {code!r}: use one of {', '.join(ALLOWED_ERROR_CODES)}"
             )
         super().__init__(message)
         self.code = code
@@ -163,8 +173,28 @@ class InternalError(_FixedCodeError):
     code = "INTERNAL"
 
 
+class SegmentInvalidError(_FixedCodeError):
+    """A shared-memory segment is truncated, misaligned or not Arrow IPC file bytes. Code `SEGMENT_INVALID`."""
+
+    code = "SEGMENT_INVALID"
+
+
+class SegmentNotFoundError(_FixedCodeError):
+    """A shared-memory handle names a file that does not exist (freed or never created). Code `SEGMENT_NOT_FOUND`."""
+
+    code = "SEGMENT_NOT_FOUND"
+
+
+class ShmUnavailableError(_FixedCodeError):
+    """A segment could not be created or mapped here (no HEDDLE_SHM_DIR, tmpfs full). Code `SHM_UNAVAILABLE`."""
+
+    code = "SHM_UNAVAILABLE"
+
+
 __all__ = [
     "PLUGIN_ERROR_CODES",
+    "DATA_PLANE_ERROR_CODES",
+    "ALLOWED_ERROR_CODES",
     "HeddleError",
     "InvalidConfigError",
     "InvalidInputError",
@@ -181,4 +211,7 @@ __all__ = [
     "UnsupportedError",
     "MissingResourceError",
     "InternalError",
+    "SegmentInvalidError",
+    "SegmentNotFoundError",
+    "ShmUnavailableError",
 ]

@@ -20,6 +20,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 import heddle
 from ..core.logger import install_logging_bridge
+from ..core.shm import usable_shm_dir
+from .dataplane import DataPlane
 from .options import ServeOptions
 from .plugin import Plugin
 from .runtime import PluginRuntime
@@ -135,8 +137,9 @@ def serve(plugin: Plugin, options: Optional[ServeOptions] = None) -> NoReturn:
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    plugin_servicer = PluginServicer(runtime, version, SUPPORTED_VERSIONS, options)
-    controller = ControllerServicer(runtime, lambda grace: stop.request(grace, "Shutdown"), options.shutdown_grace_s)
+    data = DataPlane(options, usable_shm_dir(os.environ))
+    plugin_servicer = PluginServicer(runtime, version, SUPPORTED_VERSIONS, options, data)
+    controller = ControllerServicer(runtime, lambda grace: stop.request(grace, "Shutdown"), options.shutdown_grace_s, data)
     add_services(server, plugin_servicer, controller)
 
     try:
@@ -158,7 +161,7 @@ def serve(plugin: Plugin, options: Optional[ServeOptions] = None) -> NoReturn:
 
     sys.stdout.write(f"HEDDLE|1|{version}|unix|{socket_path}|grpc\n")
     sys.stdout.flush()
-    logger.debug("serving", namespace=plugin.namespace, socket=socket_path, protocol=version)
+    logger.debug("serving", namespace=plugin.namespace, socket=socket_path, protocol=version, shm=data.shm_available)
 
     stop.wait()
     _shutdown(server, health_servicer, runtime, stop, logger)

@@ -19,7 +19,7 @@ import heddle
 from ..core import ipc
 from ..core.command import ExecutionMode
 from ..core.context import CANCELLED, StepContext
-from ..core.errors import HeddleError, InternalError, InvalidInputError, InvalidOutputError, UnsupportedError
+from ..core.errors import HeddleError, InternalError, InvalidInputError
 from ..core.step import ResourceBinding
 from ..plugin.v1 import (
     command_pb2,
@@ -34,6 +34,7 @@ from ..plugin.v1 import (
     resource_pb2,
 )
 from . import commands as cmd
+from .dataplane import CallInput, DataPlane
 from .options import ServeOptions
 from .plugin import Plugin
 from .runtime import PluginRuntime
@@ -41,7 +42,9 @@ from .runtime import PluginRuntime
 SDK_NAME = "heddle-sdk"
 SDK_LANGUAGE = "python"
 CAPABILITIES = ("streaming", "cancel", "commands")
-"""Capability flags this SDK implements (protocol §2.4)."""
+"""Capability flags this SDK always implements (protocol §2.4)."""
+SHM_CAPABILITY = "shm"
+"""Offered as well when HEDDLE_SHM_DIR is a writable directory (protocol §8)."""
 
 _NO_DEADLINE_S = 1e8  # grpc reports "no deadline" as a deadline centuries away
 _ERROR_CODES = {name: number for name, number in errors_pb2.ErrorCode.items()}
@@ -131,8 +134,12 @@ def _watch_rpc(context: grpc.ServicerContext, ctx: StepContext) -> None:
 class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
     """PluginService: handshake, manifest, resources, Invoke/InvokeStream, RunCommand."""
 
-    def __init__(self, runtime: PluginRuntime, protocol_version: int, supported_versions: "tuple[int, ...]", options: ServeOptions) -> None:
+    def __init__(
+        self, runtime: PluginRuntime, protocol_version: int, supported_versions: "tuple[int, ...]", options: ServeOptions, data: DataPlane
+    ) -> None:
         self.runtime = runtime
+        self.data = data
+        self.capabilities = CAPABILITIES + ((SHM_CAPABILITY,) if data.shm_available else ())
         self.commands = cmd.CommandRunner(runtime)
         self.protocol_version = protocol_version
         self.supported_versions = supported_versions
@@ -158,7 +165,7 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
             sdk_name=SDK_NAME,
             sdk_language=SDK_LANGUAGE,
             sdk_version=heddle.__version__,
-            capabilities=[c for c in CAPABILITIES if c in request.capabilities],
+            capabilities=[c for c in self.capabilities if c in request.capabilities],
             pid=os.getpid(),
         )
 
@@ -189,32 +196,25 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
     # -- calls ----------------------------------------------------------------------------
 
     def Invoke(self, request: invoke_pb2.InvokeRequest, context: grpc.ServicerContext) -> Any:
-        """Unary call (protocol §5.1): inline input and output; every failure is an Error in the response."""
+        """Unary call (protocol §5.1, §8): inline or shm input and output; every failure is an Error in the response."""
         started = time.perf_counter_ns()
         header = request.header
+        response = invoke_pb2.InvokeResponse()
+        call_input: Optional[CallInput] = None
         try:
             call = self.runtime.prepare(header.step, header.config_json, header.resources)
-            table = self._unary_input(header)
+            call_input = self.data.unary_input(header)
             ctx = self._context(header, context)
-            output = self.runtime.run(call, table, ctx)
-            response = invoke_pb2.InvokeResponse()
+            output = self.runtime.run(call, call_input.table, ctx)
             if output is not None:
-                encoded = ipc.encode_stream(output)
-                if encoded.size > self.options.max_unary_output_bytes:
-                    raise InvalidOutputError(
-                        f"step {header.step!r} produced {encoded.size} bytes of output, over the "
-                        f"{self.options.max_unary_output_bytes}-byte limit of a unary call: call it with InvokeStream",
-                        component=header.step,
-                    )
-                inline = response.output.inline
-                inline.ipc = encoded.to_pybytes()
-                inline.num_rows = output.num_rows
-                response.stats.output_rows = output.num_rows
-                response.stats.output_bytes = encoded.size
+                self.data.unary_output(output, header, response)
         except HeddleError as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
         except Exception as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
+        finally:
+            if call_input is not None:
+                call_input.close()  # the output is encoded or written: the input mapping ends with the call
         response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
         return response
 
@@ -228,6 +228,7 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
             return
         header = first.header
         response = invoke_pb2.InvokeResponse()
+        call_input: Optional[CallInput] = None
         try:
             try:
                 call = self.runtime.prepare(header.step, header.config_json, header.resources)
@@ -235,21 +236,19 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
                 for _ in request_iterator:  # let the host finish sending before it reads our answer
                     pass
                 raise
-            table = self._streamed_input(header, request_iterator)
+            call_input = self.data.streamed_input(header, request_iterator)
             ctx = self._context(header, context)
-            output = self.runtime.run(call, table, ctx)
+            output = self.runtime.run(call, call_input.table, ctx)
             if output is not None:
-                total = 0
-                for chunk in ipc.encode_chunks(output, self.options.max_chunk_bytes):
-                    total += len(chunk)
-                    yield invoke_pb2.InvokeStreamResponse(chunk=data_pb2.TableChunk(data=chunk))
-                response.output.streamed.total_bytes = total
-                response.stats.output_rows = output.num_rows
-                response.stats.output_bytes = total
+                for chunk in self.data.stream_output(output, header, response):
+                    yield invoke_pb2.InvokeStreamResponse(chunk=chunk)
         except HeddleError as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
         except Exception as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
+        finally:
+            if call_input is not None:
+                call_input.close()
         response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
         yield invoke_pb2.InvokeStreamResponse(result=response)
 
@@ -257,48 +256,6 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
         ctx = StepContext(header.call_id, header.step, _timeout_s(context, header.timeout_ms), self.runtime.logger)
         _watch_rpc(context, ctx)
         return ctx
-
-    @staticmethod
-    def _decode(data: bytes, step: str) -> Any:
-        try:
-            return ipc.decode_stream(data)
-        except Exception as exc:
-            raise InvalidInputError(
-                f"the input of {step!r} is not a valid Arrow IPC stream ({exc}); send Arrow IPC stream bytes",
-                component=step,
-            ) from None
-
-    def _unary_input(self, header: invoke_pb2.InvokeHeader) -> Any:
-        kind = header.input.WhichOneof("kind")
-        if kind is None:
-            return None
-        if kind == "inline":
-            return self._decode(header.input.inline.ipc, header.step)
-        if kind == "streamed":
-            raise InvalidInputError("a unary Invoke cannot carry a streamed input: use InvokeStream", component=header.step)
-        raise UnsupportedError(
-            "shared-memory tables are not supported by the Python SDK yet (capability shm is not offered): send the input inline",
-            component=header.step,
-        )
-
-    def _streamed_input(self, header: invoke_pb2.InvokeHeader, request_iterator: Iterator[Any]) -> Any:
-        chunks = []
-        for message in request_iterator:
-            if message.WhichOneof("msg") != "chunk":
-                raise InvalidInputError("InvokeStream got a second header: send exactly one header, then chunks", component=header.step)
-            chunks.append(message.chunk.data)
-        kind = header.input.WhichOneof("kind")
-        if kind == "inline":
-            return self._decode(header.input.inline.ipc, header.step)
-        if kind == "shm":
-            return self._unary_input(header)
-        if chunks:
-            return self._decode(ipc.join_chunks(chunks), header.step)
-        if kind == "streamed":
-            raise InvalidInputError(
-                f"the input of {header.step!r} was announced as streamed but no chunk came", component=header.step
-            )
-        return None
 
     # -- commands -------------------------------------------------------------------------
 
@@ -339,10 +296,11 @@ def _status(status: "cmd.Status", namespace: str) -> command_pb2.RunCommandRespo
 
 
 class ControllerServicer(controller_pb2_grpc.ControllerServiceServicer):
-    """ControllerService: Cancel a running call, Shutdown the process."""
+    """ControllerService: Cancel a running call, Shutdown the process, ReleaseSegments."""
 
-    def __init__(self, runtime: PluginRuntime, request_stop: Callable[[float], None], default_grace_s: float) -> None:
+    def __init__(self, runtime: PluginRuntime, request_stop: Callable[[float], None], default_grace_s: float, data: DataPlane) -> None:
         self.runtime = runtime
+        self.data = data
         self.request_stop = request_stop
         self.default_grace_s = default_grace_s
 
@@ -358,6 +316,12 @@ class ControllerServicer(controller_pb2_grpc.ControllerServiceServicer):
         grace_s = request.grace_ms / 1000.0 if request.grace_ms else self.default_grace_s
         self.request_stop(grace_s)  # only signals the main thread: this reply still goes out
         return controller_pb2.ShutdownResponse()
+
+    def ReleaseSegments(self, request: controller_pb2.ReleaseSegmentsRequest, context: grpc.ServicerContext) -> Any:
+        """Forgets segments this process produced that the host freed (it unlinked the files); unknown ids are ignored."""
+        known = self.data.release(list(request.segment_ids))
+        self.runtime.logger.debug("segments released", requested=len(request.segment_ids), known=known)
+        return controller_pb2.ReleaseSegmentsResponse()
 
 
 def add_services(server: grpc.Server, plugin_servicer: PluginServicer, controller: ControllerServicer) -> None:
