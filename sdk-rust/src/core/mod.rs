@@ -12,6 +12,7 @@ pub mod options;
 pub mod panics;
 pub mod resource;
 pub mod schema;
+pub mod shm;
 pub mod step;
 pub mod table;
 pub mod validation;

@@ -62,10 +62,16 @@ impl ControllerService for Controller {
 
     async fn release_segments(
         &self,
-        _request: Request<ReleaseSegmentsRequest>,
+        request: Request<ReleaseSegmentsRequest>,
     ) -> Result<Response<ReleaseSegmentsResponse>, Status> {
-        // This SDK does not offer the "shm" capability, so it never produces
-        // segments: there is nothing to release.
+        // The SDK keeps nothing of a segment it produced (the file is closed
+        // and no mapping of it is held once the answer is sent, protocol
+        // §8.2), and the host unlinks the files: nothing to drop here.
+        let ids = request.into_inner().segment_ids;
+        self.state
+            .logger
+            .with("segments", ids.join(","))
+            .debug("segments released by the host");
         Ok(Response::new(ReleaseSegmentsResponse {}))
     }
 }

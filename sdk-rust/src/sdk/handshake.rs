@@ -8,8 +8,9 @@ pub const COOKIE: &str = "5c0f6a8e1d2b4c7f9a3e0b6d8c1f2a47";
 /// Protocol versions this SDK speaks, highest first.
 pub const SUPPORTED_VERSIONS: &[u32] = &[1];
 
-/// Capability flags this SDK implements.
-pub const CAPABILITIES: &[&str] = &["streaming", "cancel", "commands"];
+/// Capability flags this SDK implements (`shm` only when `HEDDLE_SHM_DIR`
+/// is a writable directory).
+pub const CAPABILITIES: &[&str] = &["streaming", "cancel", "commands", "shm"];
 
 /// Exit status when the cookie is missing or wrong.
 pub const EXIT_COOKIE_MISMATCH: i32 = 3;
@@ -43,10 +44,12 @@ pub fn pick_version(offered: &[u32]) -> Option<u32> {
         .max()
 }
 
-/// The capability flags both sides support, in this SDK's order.
-pub fn shared_capabilities(offered: &[String]) -> Vec<String> {
+/// The capability flags both sides support, in this SDK's order; `shm` only
+/// when `shm_ready` (a writable `HEDDLE_SHM_DIR`).
+pub fn shared_capabilities(offered: &[String], shm_ready: bool) -> Vec<String> {
     CAPABILITIES
         .iter()
+        .filter(|c| **c != "shm" || shm_ready)
         .filter(|c| offered.iter().any(|o| o == *c))
         .map(|c| c.to_string())
         .collect()
@@ -95,7 +98,15 @@ mod tests {
             "HEDDLE|1|1|unix|/tmp/h/p.sock|grpc"
         );
         let offered = vec!["shm".to_string(), "cancel".into(), "streaming".into()];
-        assert_eq!(shared_capabilities(&offered), vec!["streaming", "cancel"]);
+        assert_eq!(
+            shared_capabilities(&offered, false),
+            vec!["streaming", "cancel"]
+        );
+        assert_eq!(
+            shared_capabilities(&offered, true),
+            vec!["streaming", "cancel", "shm"]
+        );
+        assert!(shared_capabilities(&[], true).is_empty());
         assert!(protocol_message("2").contains("[2]") && protocol_message("2").contains("[1]"));
     }
 }

@@ -21,6 +21,9 @@ pub struct ServeOptions {
     /// Whether stdin reaching end-of-file shuts the plugin down (protocol
     /// §2.2 step 5; turn off only when embedding without a host).
     pub watch_stdin: bool,
+    /// `HEDDLE_SHM_DIR`: where shared-memory segments live (protocol §8.1).
+    /// The plugin offers `shm` only when it is a writable directory.
+    pub shm_dir: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -36,6 +39,9 @@ impl ServeOptions {
             default_grace: Duration::from_secs(2),
             max_message_bytes: 64 * 1024 * 1024,
             watch_stdin: true,
+            shm_dir: var(crate::core::shm::SHM_DIR_VARIABLE)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         }
     }
 }

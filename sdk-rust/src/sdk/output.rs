@@ -1,11 +1,47 @@
-//! Turns what a step returned into what goes on the wire: one inline IPC
+//! Turns what a step returned into what goes on the wire: a shared-memory
+//! segment (large outputs when the host asked for it), one inline IPC
 //! stream (unary) or ≤ 2 MiB chunks (streams), checking it is a table.
 
 use bytes::Bytes;
 
 use crate::core::errors::HeddleError;
 use crate::core::ipc;
+use crate::core::shm::{self, ShmDir};
 use crate::core::step::Output;
+use crate::core::table::Table;
+use crate::proto::SharedMemoryRef;
+
+/// Writes `output` into a new segment when the host asked for outputs by
+/// handle (`threshold` > 0, from `InvokeHeader.shm_output_threshold`), this
+/// plugin has a shared-memory directory, and the output's IPC size is at
+/// least `threshold`; otherwise gives `output` back untouched to go on the
+/// wire. Fails with `INVALID_OUTPUT` (not a table) or `SHM_UNAVAILABLE`
+/// (the segment could not be written).
+pub(crate) fn to_segment(
+    output: Output,
+    threshold: u64,
+    dir: Option<&ShmDir>,
+    component: &str,
+) -> Result<Result<SharedMemoryRef, Output>, HeddleError> {
+    let Some(dir) = dir.filter(|_| threshold > 0) else {
+        return Ok(Err(output));
+    };
+    let table = match &output {
+        Output::Nothing => return Ok(Err(output)),
+        Output::Table(table) if shm::ipc_stream_size(table)? >= threshold => table.clone(),
+        Output::Ipc(bytes) if bytes.len() as u64 >= threshold => check_ipc(bytes, component)?,
+        _ => return Ok(Err(output)),
+    };
+    // Writing a large table is blocking I/O: keep it off the runtime's
+    // other tasks, as blocking steps are.
+    let write = || dir.write(&table).map(Ok);
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(write)
+        }
+        _ => write(),
+    }
+}
 
 /// An encoded output.
 pub(crate) struct Encoded {
@@ -27,7 +63,7 @@ pub(crate) fn encode_inline(
         Output::Nothing => return Ok(None),
         Output::Table(table) => (table.to_ipc()?, table.num_rows() as u64),
         Output::Ipc(bytes) => {
-            let rows = check_ipc(&bytes, component)?;
+            let rows = check_ipc(&bytes, component)?.num_rows() as u64;
             (bytes, rows)
         }
     };
@@ -59,7 +95,7 @@ pub(crate) fn encode_chunked(
             table.num_rows() as u64,
         ),
         Output::Ipc(bytes) => {
-            let rows = check_ipc(&bytes, component)?;
+            let rows = check_ipc(&bytes, component)?.num_rows() as u64;
             let parts = (0..bytes.len())
                 .step_by(ipc::MAX_CHUNK_BYTES)
                 .map(|start| bytes.slice(start..(start + ipc::MAX_CHUNK_BYTES).min(bytes.len())))
@@ -71,10 +107,10 @@ pub(crate) fn encode_chunked(
     Ok(Some(Encoded { parts, rows, bytes }))
 }
 
-/// Checks that raw bytes a step returned are an Arrow IPC stream and counts
-/// its rows. Fails with `INVALID_OUTPUT`.
-fn check_ipc(bytes: &Bytes, component: &str) -> Result<u64, HeddleError> {
-    ipc::decode_stream(bytes.clone()).map(|t| t.num_rows() as u64).map_err(|e| {
+/// Checks that raw bytes a step returned are an Arrow IPC stream and decodes
+/// it (no copy). Fails with `INVALID_OUTPUT`.
+fn check_ipc(bytes: &Bytes, component: &str) -> Result<Table, HeddleError> {
+    ipc::decode_stream(bytes.clone()).map_err(|e| {
         HeddleError::invalid_output(format!(
             "{component} returned something that is not a table: {}; return a Table or valid Arrow IPC stream bytes",
             e.message()

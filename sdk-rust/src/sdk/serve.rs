@@ -17,6 +17,7 @@ use tonic_health::ServingStatus;
 
 use crate::core::logger::Logger;
 use crate::core::panics;
+use crate::core::shm::ShmDir;
 use crate::proto::controller_service_server::ControllerServiceServer;
 use crate::proto::plugin_service_server::PluginServiceServer;
 use crate::sdk::controller::Controller;
@@ -95,7 +96,8 @@ impl Plugin {
                 return EXIT_START_FAILED;
             }
         };
-        let state = State::new(self, manifest, logger);
+        let shm = options.shm_dir.as_deref().and_then(ShmDir::usable);
+        let state = State::new(self, manifest, logger, shm);
         let code = runtime.block_on(run(state, &socket, version, &options));
         // Steps still running past the grace period must not hold the exit.
         runtime.shutdown_timeout(Duration::from_millis(100));

@@ -11,6 +11,7 @@ use tonic::{Code, Request, Response, Status, Streaming};
 
 use crate::core::errors::{ErrorCode, HeddleError};
 use crate::core::panics;
+use crate::core::shm;
 use crate::core::table::Table;
 use crate::proto::plugin_service_server::PluginService;
 use crate::proto::*;
@@ -54,7 +55,10 @@ impl PluginService for Servicer {
             sdk_name: handshake::SDK_NAME.into(),
             sdk_language: handshake::SDK_LANGUAGE.into(),
             sdk_version: handshake::SDK_VERSION.into(),
-            capabilities: handshake::shared_capabilities(&request.capabilities),
+            capabilities: handshake::shared_capabilities(
+                &request.capabilities,
+                self.state.shm.is_some(),
+            ),
             pid: std::process::id() as i32,
         }))
     }
@@ -133,25 +137,17 @@ impl PluginService for Servicer {
         let deadline = call_deadline(&metadata, header.timeout_ms, Instant::now());
         let component = self.state.component(&header.step);
         let answer = match unary(&self.state, &header, deadline).await {
-            Ok(Some(encoded)) => {
-                let stats = CallStats {
+            Ok(Some(answer)) => InvokeResponse {
+                output: Some(DataRef {
+                    kind: Some(answer.kind),
+                }),
+                error: None,
+                stats: Some(CallStats {
                     duration_us: started.elapsed().as_micros() as u64,
-                    output_rows: encoded.rows,
-                    output_bytes: encoded.bytes,
-                };
-                let ipc = encoded.parts.into_iter().next().unwrap_or_default();
-                let inline = InlineTable {
-                    ipc,
-                    num_rows: encoded.rows,
-                };
-                InvokeResponse {
-                    output: Some(DataRef {
-                        kind: Some(data_ref::Kind::Inline(inline)),
-                    }),
-                    error: None,
-                    stats: Some(stats),
-                }
-            }
+                    output_rows: answer.rows,
+                    output_bytes: answer.bytes,
+                }),
+            },
             Ok(None) => InvokeResponse {
                 output: None,
                 error: None,
@@ -188,29 +184,55 @@ impl PluginService for Servicer {
     }
 }
 
-/// A unary call: checks 1–3, decode the inline input (check 4), run, encode.
+/// A unary call's output: where it is, its rows and IPC bytes.
+struct Answer {
+    kind: data_ref::Kind,
+    rows: u64,
+    bytes: u64,
+}
+
+/// A unary call: checks 1–3, read the inline or shared-memory input
+/// (check 4), run, then answer by handle or inline. A mapped input is
+/// dropped (unmapped) before this returns, after the output was written out.
 async fn unary(
     state: &Arc<State>,
     header: &InvokeHeader,
     deadline: Option<Instant>,
-) -> Result<Option<output::Encoded>, HeddleError> {
+) -> Result<Option<Answer>, HeddleError> {
     let prepared = invoke::prepare(state, header)?;
     let input = match header.input.as_ref().and_then(|d| d.kind.as_ref()) {
         None => None,
         Some(data_ref::Kind::Inline(table)) => Some(Table::from_ipc(table.ipc.clone())?),
         Some(data_ref::Kind::Streamed(_)) => {
-            return Err(HeddleError::invalid_input("a unary Invoke cannot take a streamed input: use InvokeStream for it"))
-        }
-        Some(data_ref::Kind::Shm(_)) => {
-            return Err(HeddleError::new(
-                ErrorCode::Unsupported,
-                "shared-memory input was sent but the \"shm\" capability was not negotiated with this plugin",
+            return Err(HeddleError::invalid_input(
+                "a unary Invoke cannot take a streamed input: use InvokeStream for it",
             ))
         }
+        Some(data_ref::Kind::Shm(segment)) => Some(shm::read_segment(segment)?),
     };
     let component = prepared.component.clone();
     let result = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
-    output::encode_inline(result, state.max_unary_output, &component)
+    let threshold = header.shm_output_threshold;
+    let result = match output::to_segment(result, threshold, state.shm.as_ref(), &component)? {
+        Ok(segment) => {
+            return Ok(Some(Answer {
+                rows: segment.num_rows,
+                bytes: segment.length,
+                kind: data_ref::Kind::Shm(segment),
+            }))
+        }
+        Err(result) => result,
+    };
+    Ok(
+        output::encode_inline(result, state.max_unary_output, &component)?.map(|encoded| Answer {
+            kind: data_ref::Kind::Inline(InlineTable {
+                ipc: encoded.parts.into_iter().next().unwrap_or_default(),
+                num_rows: encoded.rows,
+            }),
+            rows: encoded.rows,
+            bytes: encoded.bytes,
+        }),
+    )
 }
 
 /// Opens a resource instance: kind exists, config valid, constructor runs.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::core::logger::Logger;
 use crate::core::resource::ResourceRegistry;
+use crate::core::shm::ShmDir;
 use crate::proto;
 use crate::sdk::calls::CallRegistry;
 use crate::sdk::lifecycle::Lifecycle;
@@ -20,10 +21,18 @@ pub(crate) struct State {
     pub(crate) logger: Logger,
     /// Largest unary `Invoke` output (protocol: 16 MiB).
     pub(crate) max_unary_output: usize,
+    /// The writable `HEDDLE_SHM_DIR`, when there is one: the plugin then
+    /// offers `shm` and may answer outputs by handle.
+    pub(crate) shm: Option<ShmDir>,
 }
 
 impl State {
-    pub(crate) fn new(plugin: Plugin, manifest: proto::Manifest, logger: Logger) -> Arc<Self> {
+    pub(crate) fn new(
+        plugin: Plugin,
+        manifest: proto::Manifest,
+        logger: Logger,
+        shm: Option<ShmDir>,
+    ) -> Arc<Self> {
         Arc::new(State {
             plugin,
             manifest,
@@ -32,6 +41,7 @@ impl State {
             lifecycle: Lifecycle::new(),
             logger,
             max_unary_output: 16 * 1024 * 1024,
+            shm,
         })
     }
 

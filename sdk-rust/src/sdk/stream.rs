@@ -11,6 +11,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::core::errors::{ErrorCode, HeddleError};
+use crate::core::shm;
 use crate::core::table::Table;
 use crate::proto::{
     data_ref, invoke_stream_request, invoke_stream_response, CallStats, DataRef, InvokeHeader,
@@ -79,12 +80,8 @@ async fn serve(
     let component = state.component(&header.step);
     let outcome = run(state, &header, inbound, deadline, sender).await;
     let result = match outcome {
-        Ok(Some((rows, bytes))) => InvokeResponse {
-            output: Some(DataRef {
-                kind: Some(data_ref::Kind::Streamed(StreamedTable {
-                    total_bytes: bytes,
-                })),
-            }),
+        Ok(Some((kind, rows, bytes))) => InvokeResponse {
+            output: Some(DataRef { kind: Some(kind) }),
             error: None,
             stats: Some(CallStats {
                 duration_us: started.elapsed().as_micros() as u64,
@@ -112,19 +109,28 @@ async fn serve(
     let _ = sender.send(Ok(message)).await;
 }
 
-/// Checks, gathers the input, runs, and sends the output chunks; returns the
-/// output's rows and bytes, or `None` for a sink.
+/// Checks, gathers the input, runs, and writes the output into a segment
+/// (no chunks then) or sends it as chunks; returns where the output is, its
+/// rows and bytes, or `None` for a sink.
 async fn run(
     state: &Arc<State>,
     header: &InvokeHeader,
     mut inbound: Streaming<InvokeStreamRequest>,
     deadline: Option<Instant>,
     sender: &Sender,
-) -> Result<Option<(u64, u64)>, HeddleError> {
+) -> Result<Option<(data_ref::Kind, u64, u64)>, HeddleError> {
     let prepared = invoke::prepare(state, header)?;
     let input = gather_input(header, &mut inbound).await?;
     let component = prepared.component.clone();
     let output = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
+    let threshold = header.shm_output_threshold;
+    let output = match output::to_segment(output, threshold, state.shm.as_ref(), &component)? {
+        Ok(segment) => {
+            let (rows, bytes) = (segment.num_rows, segment.length);
+            return Ok(Some((data_ref::Kind::Shm(segment), rows, bytes)));
+        }
+        Err(output) => output,
+    };
     let Some(encoded) = output::encode_chunked(output, &component)? else {
         return Ok(None);
     };
@@ -138,12 +144,17 @@ async fn run(
             break;
         }
     }
-    Ok(Some((encoded.rows, encoded.bytes)))
+    let streamed = data_ref::Kind::Streamed(StreamedTable {
+        total_bytes: encoded.bytes,
+    });
+    Ok(Some((streamed, encoded.rows, encoded.bytes)))
 }
 
-/// Reads input chunks until the host half-closes and decodes them.
+/// Reads input chunks until the host half-closes and decodes them, or maps
+/// the shared-memory input the header names (then no chunks may follow).
 /// Fails with `INVALID_INPUT` when they are not an Arrow IPC stream or a
-/// message other than a chunk arrives.
+/// message other than a chunk arrives, and with the segment errors of
+/// [`shm::read_segment`].
 async fn gather_input(
     header: &InvokeHeader,
     inbound: &mut Streaming<InvokeStreamRequest>,
@@ -165,12 +176,12 @@ async fn gather_input(
     }
     let inline = match header.input.as_ref().and_then(|d| d.kind.as_ref()) {
         Some(data_ref::Kind::Inline(table)) => Some(table.ipc.clone()),
-        Some(data_ref::Kind::Shm(_)) => {
-            return Err(HeddleError::new(
-                ErrorCode::Unsupported,
-                "shared-memory input was sent but the \"shm\" capability was not negotiated with this plugin",
+        Some(data_ref::Kind::Shm(_)) if !parts.is_empty() => {
+            return Err(HeddleError::invalid_input(
+                "the header has a shared-memory input and chunks followed; send one or the other",
             ))
         }
+        Some(data_ref::Kind::Shm(segment)) => return shm::read_segment(segment).map(Some),
         _ => None,
     };
     let chunks = parts.len();

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod calls;
+pub mod shm;
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
@@ -62,6 +63,8 @@ pub struct Env {
     pub cookie: Option<String>,
     pub versions: String,
     pub log_level: String,
+    /// `HEDDLE_SHM_DIR` (unset when `None`).
+    pub shm_dir: Option<PathBuf>,
 }
 
 impl Default for Env {
@@ -70,6 +73,7 @@ impl Default for Env {
             cookie: Some(COOKIE.to_string()),
             versions: "1".into(),
             log_level: "info".into(),
+            shm_dir: None,
         }
     }
 }
@@ -91,6 +95,9 @@ pub fn spawn(env: &Env, dir: &SocketDir) -> Child {
         .stderr(Stdio::piped());
     if let Some(cookie) = &env.cookie {
         command.env("HEDDLE_PLUGIN_COOKIE", cookie);
+    }
+    if let Some(shm_dir) = &env.shm_dir {
+        command.env("HEDDLE_SHM_DIR", shm_dir);
     }
     command
         .spawn()
