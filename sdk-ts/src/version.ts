@@ -14,5 +14,8 @@ export const SDK_VERSION = "0.1.0";
 /** Plugin protocol versions this SDK speaks (docs/protocol.md §13), highest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 
-/** Capability flags this SDK implements (docs/protocol.md §2.4). */
-export const SDK_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands"];
+/**
+ * Capability flags this SDK implements (docs/protocol.md §2.4). `shm` is only
+ * announced when HEDDLE_SHM_DIR is a writable folder and @heddle/native loads.
+ */
+export const SDK_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm"];

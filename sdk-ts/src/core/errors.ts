@@ -111,6 +111,27 @@ export class UnsupportedError extends HeddleError {
   }
 }
 
+/** A shared-memory segment is truncated, misaligned or not Arrow IPC file bytes (protocol §8.3). */
+export class SegmentInvalidError extends HeddleError {
+  constructor(message: string, options: HeddleErrorOptions = {}) {
+    super("SEGMENT_INVALID", message, options);
+  }
+}
+
+/** A shared-memory handle names a file that does not exist (freed, or never created). */
+export class SegmentNotFoundError extends HeddleError {
+  constructor(message: string, options: HeddleErrorOptions = {}) {
+    super("SEGMENT_NOT_FOUND", message, options);
+  }
+}
+
+/** Shared memory cannot be created or mapped in this process (no addon, folder full or not writable). */
+export class ShmUnavailableError extends HeddleError {
+  constructor(message: string, options: HeddleErrorOptions = {}) {
+    super("SHM_UNAVAILABLE", message, options);
+  }
+}
+
 /**
  * Normalises anything thrown by user code into a HeddleError: HeddleErrors are
  * kept, everything else gets `fallbackCode` with its message and stack.

@@ -1,14 +1,16 @@
 // InvokeStream (docs/protocol.md §5.2): header, input chunks, half-close in;
 // output chunks (≤ 2 MiB, cut at IPC message boundaries) and one result out.
+// With shared memory (§8.2-8.3) the header's input is a segment (no chunks
+// follow) and an output over the threshold is a segment: no chunks, the result carries it.
 // Checks 1–3 run as soon as the header arrives, so a bad call fails before its
 // input is uploaded; the input is gathered whole before the step runs (v1).
 import { type ServerDuplexStream, status as GrpcStatus } from "@grpc/grpc-js";
-import { HeddleError, InvalidInputError, UnsupportedError } from "../core/errors.js";
+import { HeddleError, InvalidInputError } from "../core/errors.js";
 import { chunkIpc, concatChunks } from "../core/ipc.js";
 import type { InvokeHeader, InvokeStreamRequest, InvokeStreamResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
 import type { CallControl } from "./calls.js";
-import { type CheckedCall, type DecodedInput, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
+import { type CheckedCall, type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
 import { asBuffer } from "./invoke-unary.js";
 import type { PluginRuntime } from "./runtime.js";
 import { writeWithBackpressure } from "./stream-write.js";
@@ -92,7 +94,7 @@ class StreamInvocation {
     }
     let input: DecodedInput;
     try {
-      input = decodeInput(this.checked.definition, this.inputBytes(header));
+      input = decodeInput(this.checked.definition, this.inputSource(header));
     } catch (err) {
       this.failEarly(err);
       return;
@@ -102,18 +104,19 @@ class StreamInvocation {
     await this.answer(outcome);
   }
 
-  private inputBytes(header: InvokeHeader): Uint8Array | undefined {
+  private inputSource(header: InvokeHeader): InputSource | undefined {
     const kind = header.input?.kind;
     switch (kind?.$case) {
       case undefined:
         if (this.chunks.length > 0) throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header announces no input: set input to "streamed"`);
         return undefined;
       case "streamed":
-        return concatChunks(this.chunks);
+        return { ipc: concatChunks(this.chunks) };
       case "inline":
-        return kind.inline.ipc;
+        return { ipc: kind.inline.ipc };
       case "shm":
-        throw new UnsupportedError(`this plugin did not negotiate the "shm" capability: stream the input as chunks`);
+        if (this.chunks.length > 0) throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header's input is a shared-memory segment: send one or the other`);
+        return { shm: kind.shm };
       default:
         throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
     }
@@ -130,7 +133,7 @@ class StreamInvocation {
     if (this.answered) return;
     this.answered = true;
     const signal = this.control?.signal ?? new AbortController().signal;
-    const ipc = outcome.ipc;
+    const { ipc, shm } = outcome;
     if (ipc) {
       for (const chunk of chunkIpc(ipc)) {
         await writeWithBackpressure(this.call, { msg: { $case: "chunk", chunk: { data: asBuffer(chunk) } } }, signal);
@@ -140,9 +143,9 @@ class StreamInvocation {
       msg: {
         $case: "result",
         result: {
-          output: ipc ? { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } } : undefined,
+          output: shm ? { kind: { $case: "shm", shm } } : ipc ? { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } } : undefined,
           error: outcome.error,
-          stats: { durationUs: outcome.durationUs, outputRows: outcome.rows, outputBytes: ipc?.byteLength ?? 0 },
+          stats: { durationUs: outcome.durationUs, outputRows: outcome.rows, outputBytes: shm?.length ?? ipc?.byteLength ?? 0 },
         },
       },
     };

@@ -1,9 +1,10 @@
-// Unary Invoke (docs/protocol.md §5.1): inline input in, inline output out.
+// Unary Invoke (docs/protocol.md §5.1): inline or shared-memory input in;
+// inline output out, or a segment by handle when the host set a threshold (§8.2).
 import { type ServerUnaryCall, type sendUnaryData, status as GrpcStatus } from "@grpc/grpc-js";
-import { HeddleError, InvalidInputError, InvalidOutputError, UnsupportedError } from "../core/errors.js";
+import { HeddleError, InvalidInputError, InvalidOutputError } from "../core/errors.js";
 import type { InvokeHeader, InvokeRequest, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import type { CallControl } from "./calls.js";
-import { type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
+import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
 import { MAX_UNARY_OUTPUT_BYTES } from "./options.js";
 import { type PluginRuntime } from "./runtime.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
@@ -59,30 +60,35 @@ async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control
   return outcome;
 }
 
-/** The inline input bytes of a unary call. Throws for kinds a unary call cannot carry. */
-function inlineInput(header: InvokeHeader): Uint8Array | undefined {
+/** Where a unary call's input is. Throws for kinds a unary call cannot carry. */
+function inlineInput(header: InvokeHeader): InputSource | undefined {
   const kind = header.input?.kind;
   switch (kind?.$case) {
     case undefined:
       return undefined;
     case "inline":
-      return kind.inline.ipc;
+      return { ipc: kind.inline.ipc };
     case "streamed":
       throw new InvalidInputError(`a unary Invoke cannot carry a streamed input: send "${header.step}" through InvokeStream`);
     case "shm":
-      throw new UnsupportedError(`this plugin did not negotiate the "shm" capability: send the input inline or through InvokeStream`);
+      return { shm: kind.shm };
     default:
       throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
   }
 }
 
-/** The proto response of an outcome (inline output). */
+/** The proto response of an outcome (inline output, or a segment by handle). */
 export function toInvokeResponse(outcome: InvokeOutcome): InvokeResponse {
-  const ipc = outcome.ipc;
+  const { ipc, shm } = outcome;
+  const output: InvokeResponse["output"] = shm
+    ? { kind: { $case: "shm", shm } }
+    : ipc
+      ? { kind: { $case: "inline", inline: { ipc: asBuffer(ipc), numRows: outcome.rows } } }
+      : undefined;
   return {
-    output: ipc ? { kind: { $case: "inline", inline: { ipc: asBuffer(ipc), numRows: outcome.rows } } } : undefined,
+    output,
     error: outcome.error,
-    stats: { durationUs: outcome.durationUs, outputRows: outcome.rows, outputBytes: ipc?.byteLength ?? 0 },
+    stats: { durationUs: outcome.durationUs, outputRows: outcome.rows, outputBytes: shm?.length ?? ipc?.byteLength ?? 0 },
   };
 }
 

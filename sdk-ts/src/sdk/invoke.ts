@@ -4,19 +4,24 @@
 import * as arrow from "apache-arrow";
 import { StepContext } from "../core/context.js";
 import { HeddleError, InvalidOutputError } from "../core/errors.js";
-import { decodeIpc, encodeIpcStream } from "../core/ipc.js";
+import { decodeIpc } from "../core/ipc.js";
+import { readSegment } from "../core/shm.js";
 import type { StepDefinition } from "../core/step.js";
 import { Table } from "../core/table.js";
 import type { Error as ProtoError } from "../gen/heddle/plugin/v1/errors.js";
+import type { SharedMemoryRef } from "../gen/heddle/plugin/v1/data.js";
 import type { InvokeHeader } from "../gen/heddle/plugin/v1/invoke.js";
 import type { CallControl } from "./calls.js";
+import { type InputBytes, encodeStepOutput } from "./output.js";
 import type { PluginRuntime } from "./runtime.js";
 import { type ErrorPhase, toProtoError } from "./proto-error.js";
 
 /** What a call produced: encoded output (absent for a sink) or an error. */
 export interface InvokeOutcome {
-  /** Output as Arrow IPC stream bytes, when the step returned a table. */
+  /** Output as Arrow IPC stream bytes, when the step returned a table sent by value. */
   ipc?: Uint8Array;
+  /** Output as a segment this process wrote, when it was sent by handle (§8.2). */
+  shm?: SharedMemoryRef;
   /** Row count of the output. */
   rows: number;
   error?: ProtoError;
@@ -29,6 +34,8 @@ export interface CheckedCall {
   definition: StepDefinition;
   config: Record<string, unknown>;
   resources: Record<string, unknown>;
+  /** InvokeHeader.shm_output_threshold: outputs at least this big go by handle (0 = never). */
+  shmOutputThreshold: number;
 }
 
 /**
@@ -48,30 +55,40 @@ export function checkCall(runtime: PluginRuntime, header: InvokeHeader): Checked
   const config = definition.schema.parseJson(header.configJson);
   const label = `${definition.kind} "${definition.name}"`;
   const resources = runtime.instances.resolveBindings(label, definition.bindings, header.resources);
-  return { definition, config, resources };
+  return { definition, config, resources, shmOutputThreshold: header.shmOutputThreshold };
 }
 
 /** A decoded input table and the IPC bytes it was read from (absent when the call sent none). */
 export interface DecodedInput {
   table: arrow.Table;
-  ipc?: Uint8Array;
+  bytes?: InputBytes;
 }
+
+/** Where a call's input is: IPC stream bytes received, or a segment to map. */
+export type InputSource = { ipc: Uint8Array } | { shm: SharedMemoryRef };
 
 /**
  * Check 4 of §5.1: decodes the input for the step. Steps that take no input,
  * and calls that send none, get an empty table (no columns, no rows); a step
- * with a declared input schema then fails its column check. Throws
- * INVALID_INPUT when the bytes are not Arrow IPC or lack declared columns.
+ * with a declared input schema then fails its column check. A segment is
+ * mapped read-only and read in place. Throws INVALID_INPUT when the bytes are
+ * not Arrow IPC or lack declared columns, SEGMENT_NOT_FOUND / SEGMENT_INVALID /
+ * SHM_UNAVAILABLE when a segment cannot be mapped or decoded.
  */
-export function decodeInput(definition: StepDefinition, ipc: Uint8Array | undefined): DecodedInput {
-  if (!definition.takesInput || ipc === undefined) {
+export function decodeInput(definition: StepDefinition, source: InputSource | undefined): DecodedInput {
+  if (!definition.takesInput || source === undefined) {
     const empty = new arrow.Table();
     if (definition.takesInput) definition.checkInput(empty);
     return { table: empty };
   }
-  const table = decodeIpc(ipc, `input of ${definition.kind} "${definition.name}"`);
+  if ("shm" in source) {
+    const { table, bytes } = readSegment(source.shm);
+    definition.checkInput(table);
+    return { table, bytes: { ipc: bytes, format: "file" } };
+  }
+  const table = decodeIpc(source.ipc, `input of ${definition.kind} "${definition.name}"`);
   definition.checkInput(table);
-  return { table, ipc };
+  return { table, bytes: { ipc: source.ipc, format: "stream" } };
 }
 
 /**
@@ -97,8 +114,10 @@ export async function runCheckedCall(
     if (!table) return { rows: 0, durationUs: elapsedUs(startedAt) };
     // A step that returns its input table unchanged (echo, pass-through, log) gets
     // the received bytes sent back instead of a re-encoding: tables are immutable.
-    const ipc = table === input.table && input.ipc ? input.ipc : encodeOutput(definition, table);
-    return { ipc, rows: table.numRows, durationUs: elapsedUs(startedAt) };
+    const unchanged = table === input.table ? input.bytes : undefined;
+    const encoded = encodeStepOutput(definition, table, unchanged, checked.shmOutputThreshold, runtime.segments);
+    const shm = encoded.shm ? { ...encoded.shm } : undefined;
+    return { ipc: encoded.ipc, shm, rows: table.numRows, durationUs: elapsedUs(startedAt) };
   } catch (err) {
     return failed(err, definition.name, "checks", startedAt);
   }
@@ -130,17 +149,6 @@ function outputTable(definition: StepDefinition, value: unknown): arrow.Table | 
   }
   definition.checkOutput(table);
   return table;
-}
-
-function encodeOutput(definition: StepDefinition, table: arrow.Table): Uint8Array {
-  try {
-    return encodeIpcStream(table);
-  } catch (err) {
-    throw new InvalidOutputError(`the table returned by ${definition.kind} "${definition.name}" cannot be encoded as Arrow IPC: ${(err as Error).message}`, {
-      component: definition.name,
-      cause: err,
-    });
-  }
 }
 
 function describeValue(value: unknown): string {

@@ -3,6 +3,8 @@
 // accepted. The gRPC adapter (servicer.ts) and the call pipelines work on it.
 import { HeddleError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { nativeAvailable } from "../core/shm.js";
+import { SegmentWriter } from "../core/shm-write.js";
 import type { HandshakeRequest, HandshakeResponse } from "../gen/heddle/plugin/v1/handshake.js";
 import type { Manifest } from "../gen/heddle/plugin/v1/manifest.js";
 import { SDK_CAPABILITIES, SDK_LANGUAGE, SDK_NAME, SDK_VERSION } from "../version.js";
@@ -22,15 +24,25 @@ export class PluginRuntime {
   readonly logger: Logger;
   /** The protocol version announced on the handshake line. */
   readonly protocolVersion: number;
+  /**
+   * Writes output segments into HEDDLE_SHM_DIR; undefined when that folder is
+   * not usable or segments cannot be mapped here (then `shm` is not announced).
+   */
+  readonly segments: SegmentWriter | undefined;
   private accepting = true;
 
-  /** Builds the manifest once; throws PluginDefinitionError if a definition is broken. */
-  constructor(definitions: PluginDefinitions, logger: Logger, protocolVersion: number) {
+  /**
+   * Builds the manifest once; throws PluginDefinitionError if a definition is
+   * broken. `shmDir` is the usable HEDDLE_SHM_DIR, if any (segmentDirFromEnv).
+   */
+  constructor(definitions: PluginDefinitions, logger: Logger, protocolVersion: number, shmDir?: string) {
     this.definitions = definitions;
     this.logger = logger;
     this.protocolVersion = protocolVersion;
     this.manifest = buildManifest(definitions);
     this.instances = new ResourceInstances(logger);
+    // Producing without being able to consume would break §8.3's "MUST accept shm input".
+    this.segments = shmDir !== undefined && nativeAvailable() ? new SegmentWriter(shmDir) : undefined;
   }
 
   /** False once shutdown began: new calls are refused. */
@@ -59,7 +71,7 @@ export class PluginRuntime {
       sdkName: SDK_NAME,
       sdkLanguage: SDK_LANGUAGE,
       sdkVersion: SDK_VERSION,
-      capabilities: SDK_CAPABILITIES.filter((flag) => request.capabilities.includes(flag)),
+      capabilities: SDK_CAPABILITIES.filter((flag) => request.capabilities.includes(flag) && (flag !== "shm" || this.segments !== undefined)),
       pid: process.pid,
     };
   }

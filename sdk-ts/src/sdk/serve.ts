@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { Logger, levelFromEnv } from "../core/logger.js";
+import { segmentDirFromEnv } from "../core/shm-write.js";
 import { ControllerServiceService } from "../gen/heddle/plugin/v1/controller.js";
 import { PluginServiceService } from "../gen/heddle/plugin/v1/plugin.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../version.js";
@@ -49,7 +50,7 @@ export async function serve(definitions: PluginDefinitions, options: ServeOption
   const logger = new Logger({ level: levelFromEnv(env) });
   let runtime: PluginRuntime;
   try {
-    runtime = new PluginRuntime(definitions, logger, protocolVersion);
+    runtime = new PluginRuntime(definitions, logger, protocolVersion, segmentDirFromEnv(env));
   } catch (err) {
     fail(EXIT_START_FAILED, `HEDDLE_PLUGIN_DEFINITION: ${(err as Error).message}`);
   }

@@ -85,7 +85,8 @@ export function controllerService(runtime: PluginRuntime, startShutdown: Shutdow
       setImmediate(() => startShutdown(call.request.graceMs, "Shutdown RPC"));
     },
     releaseSegments(_call, callback: sendUnaryData<object>) {
-      // This SDK keeps no mapping of the segments it hands over, so there is nothing to drop.
+      // Segments are written through a file descriptor that is closed before the
+      // answer, and no mapping or pool is kept for them: nothing to drop here.
       callback(null, {});
     },
   };

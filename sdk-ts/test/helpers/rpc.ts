@@ -61,6 +61,7 @@ export function header(step: string, options: InvokeOptions, inputKind: "inline"
           ? { kind: { $case: "inline", inline: { ipc: Buffer.from(ipc), numRows: 0 } } }
           : { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } },
     timeoutMs: options.timeoutMs ?? 0,
+    shmOutputThreshold: 0,
   };
 }
 
