@@ -982,6 +982,24 @@ pub struct InvokeHeader {
     /// HEDDLE_SHM_DIR instead of inline (0 = never).
     #[prost(uint64, tag = "7")]
     pub shm_output_threshold: u64,
+    /// Fused steps of the same plugin: after `step`, the SDK runs each stage in
+    /// order on the previous output, in memory (no IPC, no copy between them),
+    /// and answers with the last stage's output. An error names the stage's step.
+    #[prost(message, repeated, tag = "8")]
+    pub then: ::prost::alloc::vec::Vec<InvokeStage>,
+}
+/// InvokeStage is one further step of a fused call (see InvokeHeader.then).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct InvokeStage {
+    #[prost(string, tag = "1")]
+    pub step: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub config_json: ::prost::alloc::string::String,
+    #[prost(map = "string, string", tag = "3")]
+    pub resources: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct InvokeRequest {

@@ -129,7 +129,7 @@ describe("the client cancelling its gRPC call", () => {
 
   it("aborts a running unary step", async () => {
     const callId = nextCallId();
-    const header = { callId, step: "abortable", configJson: JSON.stringify({ ms: 60_000 }), resources: {}, input: undefined, timeoutMs: 0, shmOutputThreshold: 0 };
+    const header = { callId, step: "abortable", configJson: JSON.stringify({ ms: 60_000 }), resources: {}, input: undefined, timeoutMs: 0, shmOutputThreshold: 0, then: [] };
     const call = proc.plugin.invoke({ header }, () => {});
     await proc.waitForStderr(stoppedLine("abortable started", callId));
     call.cancel();

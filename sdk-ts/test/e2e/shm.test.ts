@@ -54,6 +54,7 @@ function shmHeader(step: string, ref: SharedMemoryRef | undefined, threshold = 0
     input: ref ? { kind: { $case: "shm", shm: ref } } : undefined,
     timeoutMs: 0,
     shmOutputThreshold: threshold,
+    then: [],
   };
 }
 

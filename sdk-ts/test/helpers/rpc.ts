@@ -62,6 +62,7 @@ export function header(step: string, options: InvokeOptions, inputKind: "inline"
           : { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } },
     timeoutMs: options.timeoutMs ?? 0,
     shmOutputThreshold: 0,
+    then: [],
   };
 }
 

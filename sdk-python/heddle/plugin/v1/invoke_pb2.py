@@ -26,7 +26,7 @@ from heddle.plugin.v1 import data_pb2 as heddle_dot_plugin_dot_v1_dot_data__pb2
 from heddle.plugin.v1 import errors_pb2 as heddle_dot_plugin_dot_v1_dot_errors__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\x92\x02\n\x0cInvokeHeader\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12@\n\tresources\x18\x04 \x03(\x0b\x32-.heddle.plugin.v1.InvokeHeader.ResourcesEntry\x12(\n\x05input\x18\x05 \x01(\x0b\x32\x19.heddle.plugin.v1.DataRef\x12\x12\n\ntimeout_ms\x18\x06 \x01(\x04\x12\x1c\n\x14shm_output_threshold\x18\x07 \x01(\x04\x1a\x30\n\x0eResourcesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"?\n\rInvokeRequest\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1e.heddle.plugin.v1.InvokeHeader\"K\n\tCallStats\x12\x13\n\x0b\x64uration_us\x18\x01 \x01(\x04\x12\x13\n\x0boutput_rows\x18\x02 \x01(\x04\x12\x14\n\x0coutput_bytes\x18\x03 \x01(\x04\"\x8f\x01\n\x0eInvokeResponse\x12)\n\x06output\x18\x01 \x01(\x0b\x32\x19.heddle.plugin.v1.DataRef\x12&\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.heddle.plugin.v1.Error\x12*\n\x05stats\x18\x03 \x01(\x0b\x32\x1b.heddle.plugin.v1.CallStats\"}\n\x13InvokeStreamRequest\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.heddle.plugin.v1.InvokeHeaderH\x00\x12-\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x1c.heddle.plugin.v1.TableChunkH\x00\x42\x05\n\x03msg\"\x80\x01\n\x14InvokeStreamResponse\x12-\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x1c.heddle.plugin.v1.TableChunkH\x00\x12\x32\n\x06result\x18\x02 \x01(\x0b\x32 .heddle.plugin.v1.InvokeResponseH\x00\x42\x05\n\x03msgBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\xbf\x02\n\x0cInvokeHeader\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x03 \x01(\t\x12@\n\tresources\x18\x04 \x03(\x0b\x32-.heddle.plugin.v1.InvokeHeader.ResourcesEntry\x12(\n\x05input\x18\x05 \x01(\x0b\x32\x19.heddle.plugin.v1.DataRef\x12\x12\n\ntimeout_ms\x18\x06 \x01(\x04\x12\x1c\n\x14shm_output_threshold\x18\x07 \x01(\x04\x12+\n\x04then\x18\x08 \x03(\x0b\x32\x1d.heddle.plugin.v1.InvokeStage\x1a\x30\n\x0eResourcesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa3\x01\n\x0bInvokeStage\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12?\n\tresources\x18\x03 \x03(\x0b\x32,.heddle.plugin.v1.InvokeStage.ResourcesEntry\x1a\x30\n\x0eResourcesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"?\n\rInvokeRequest\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1e.heddle.plugin.v1.InvokeHeader\"K\n\tCallStats\x12\x13\n\x0b\x64uration_us\x18\x01 \x01(\x04\x12\x13\n\x0boutput_rows\x18\x02 \x01(\x04\x12\x14\n\x0coutput_bytes\x18\x03 \x01(\x04\"\x8f\x01\n\x0eInvokeResponse\x12)\n\x06output\x18\x01 \x01(\x0b\x32\x19.heddle.plugin.v1.DataRef\x12&\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.heddle.plugin.v1.Error\x12*\n\x05stats\x18\x03 \x01(\x0b\x32\x1b.heddle.plugin.v1.CallStats\"}\n\x13InvokeStreamRequest\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.heddle.plugin.v1.InvokeHeaderH\x00\x12-\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x1c.heddle.plugin.v1.TableChunkH\x00\x42\x05\n\x03msg\"\x80\x01\n\x14InvokeStreamResponse\x12-\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x1c.heddle.plugin.v1.TableChunkH\x00\x12\x32\n\x06result\x18\x02 \x01(\x0b\x32 .heddle.plugin.v1.InvokeResponseH\x00\x42\x05\n\x03msgBDZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,18 +36,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1;pluginv1'
   _globals['_INVOKEHEADER_RESOURCESENTRY']._loaded_options = None
   _globals['_INVOKEHEADER_RESOURCESENTRY']._serialized_options = b'8\001'
+  _globals['_INVOKESTAGE_RESOURCESENTRY']._loaded_options = None
+  _globals['_INVOKESTAGE_RESOURCESENTRY']._serialized_options = b'8\001'
   _globals['_INVOKEHEADER']._serialized_start=112
-  _globals['_INVOKEHEADER']._serialized_end=386
-  _globals['_INVOKEHEADER_RESOURCESENTRY']._serialized_start=338
-  _globals['_INVOKEHEADER_RESOURCESENTRY']._serialized_end=386
-  _globals['_INVOKEREQUEST']._serialized_start=388
-  _globals['_INVOKEREQUEST']._serialized_end=451
-  _globals['_CALLSTATS']._serialized_start=453
-  _globals['_CALLSTATS']._serialized_end=528
-  _globals['_INVOKERESPONSE']._serialized_start=531
-  _globals['_INVOKERESPONSE']._serialized_end=674
-  _globals['_INVOKESTREAMREQUEST']._serialized_start=676
-  _globals['_INVOKESTREAMREQUEST']._serialized_end=801
-  _globals['_INVOKESTREAMRESPONSE']._serialized_start=804
-  _globals['_INVOKESTREAMRESPONSE']._serialized_end=932
+  _globals['_INVOKEHEADER']._serialized_end=431
+  _globals['_INVOKEHEADER_RESOURCESENTRY']._serialized_start=383
+  _globals['_INVOKEHEADER_RESOURCESENTRY']._serialized_end=431
+  _globals['_INVOKESTAGE']._serialized_start=434
+  _globals['_INVOKESTAGE']._serialized_end=597
+  _globals['_INVOKESTAGE_RESOURCESENTRY']._serialized_start=383
+  _globals['_INVOKESTAGE_RESOURCESENTRY']._serialized_end=431
+  _globals['_INVOKEREQUEST']._serialized_start=599
+  _globals['_INVOKEREQUEST']._serialized_end=662
+  _globals['_CALLSTATS']._serialized_start=664
+  _globals['_CALLSTATS']._serialized_end=739
+  _globals['_INVOKERESPONSE']._serialized_start=742
+  _globals['_INVOKERESPONSE']._serialized_end=885
+  _globals['_INVOKESTREAMREQUEST']._serialized_start=887
+  _globals['_INVOKESTREAMREQUEST']._serialized_end=1012
+  _globals['_INVOKESTREAMRESPONSE']._serialized_start=1015
+  _globals['_INVOKESTREAMRESPONSE']._serialized_end=1143
 # @@protoc_insertion_point(module_scope)

@@ -3,13 +3,13 @@ from heddle.plugin.v1 import errors_pb2 as _errors_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InvokeHeader(_message.Message):
-    __slots__ = ("call_id", "step", "config_json", "resources", "input", "timeout_ms", "shm_output_threshold")
+    __slots__ = ("call_id", "step", "config_json", "resources", "input", "timeout_ms", "shm_output_threshold", "then")
     class ResourcesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class InvokeHeader(_message.Message):
     INPUT_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     SHM_OUTPUT_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    THEN_FIELD_NUMBER: _ClassVar[int]
     call_id: str
     step: str
     config_json: str
@@ -31,7 +32,25 @@ class InvokeHeader(_message.Message):
     input: _data_pb2.DataRef
     timeout_ms: int
     shm_output_threshold: int
-    def __init__(self, call_id: _Optional[str] = ..., step: _Optional[str] = ..., config_json: _Optional[str] = ..., resources: _Optional[_Mapping[str, str]] = ..., input: _Optional[_Union[_data_pb2.DataRef, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., shm_output_threshold: _Optional[int] = ...) -> None: ...
+    then: _containers.RepeatedCompositeFieldContainer[InvokeStage]
+    def __init__(self, call_id: _Optional[str] = ..., step: _Optional[str] = ..., config_json: _Optional[str] = ..., resources: _Optional[_Mapping[str, str]] = ..., input: _Optional[_Union[_data_pb2.DataRef, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., shm_output_threshold: _Optional[int] = ..., then: _Optional[_Iterable[_Union[InvokeStage, _Mapping]]] = ...) -> None: ...
+
+class InvokeStage(_message.Message):
+    __slots__ = ("step", "config_json", "resources")
+    class ResourcesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    config_json: str
+    resources: _containers.ScalarMap[str, str]
+    def __init__(self, step: _Optional[str] = ..., config_json: _Optional[str] = ..., resources: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class InvokeRequest(_message.Message):
     __slots__ = ("header",)

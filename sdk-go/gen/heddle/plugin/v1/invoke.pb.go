@@ -40,8 +40,12 @@ type InvokeHeader struct {
 	// least this many bytes is returned as DataRef.shm in a new segment under
 	// HEDDLE_SHM_DIR instead of inline (0 = never).
 	ShmOutputThreshold uint64 `protobuf:"varint,7,opt,name=shm_output_threshold,json=shmOutputThreshold,proto3" json:"shm_output_threshold,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Fused steps of the same plugin: after `step`, the SDK runs each stage in
+	// order on the previous output, in memory (no IPC, no copy between them),
+	// and answers with the last stage's output. An error names the stage's step.
+	Then          []*InvokeStage `protobuf:"bytes,8,rep,name=then,proto3" json:"then,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InvokeHeader) Reset() {
@@ -123,6 +127,74 @@ func (x *InvokeHeader) GetShmOutputThreshold() uint64 {
 	return 0
 }
 
+func (x *InvokeHeader) GetThen() []*InvokeStage {
+	if x != nil {
+		return x.Then
+	}
+	return nil
+}
+
+// InvokeStage is one further step of a fused call (see InvokeHeader.then).
+type InvokeStage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Step          string                 `protobuf:"bytes,1,opt,name=step,proto3" json:"step,omitempty"`
+	ConfigJson    string                 `protobuf:"bytes,2,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	Resources     map[string]string      `protobuf:"bytes,3,rep,name=resources,proto3" json:"resources,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvokeStage) Reset() {
+	*x = InvokeStage{}
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvokeStage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvokeStage) ProtoMessage() {}
+
+func (x *InvokeStage) ProtoReflect() protoreflect.Message {
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvokeStage.ProtoReflect.Descriptor instead.
+func (*InvokeStage) Descriptor() ([]byte, []int) {
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *InvokeStage) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *InvokeStage) GetConfigJson() string {
+	if x != nil {
+		return x.ConfigJson
+	}
+	return ""
+}
+
+func (x *InvokeStage) GetResources() map[string]string {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
 type InvokeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Header        *InvokeHeader          `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
@@ -132,7 +204,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[1]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -144,7 +216,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[1]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -157,7 +229,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{1}
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *InvokeRequest) GetHeader() *InvokeHeader {
@@ -178,7 +250,7 @@ type CallStats struct {
 
 func (x *CallStats) Reset() {
 	*x = CallStats{}
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[2]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -190,7 +262,7 @@ func (x *CallStats) String() string {
 func (*CallStats) ProtoMessage() {}
 
 func (x *CallStats) ProtoReflect() protoreflect.Message {
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[2]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -203,7 +275,7 @@ func (x *CallStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallStats.ProtoReflect.Descriptor instead.
 func (*CallStats) Descriptor() ([]byte, []int) {
-	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{2}
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CallStats) GetDurationUs() uint64 {
@@ -239,7 +311,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[3]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -251,7 +323,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[3]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -264,7 +336,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{3}
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InvokeResponse) GetOutput() *DataRef {
@@ -301,7 +373,7 @@ type InvokeStreamRequest struct {
 
 func (x *InvokeStreamRequest) Reset() {
 	*x = InvokeStreamRequest{}
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[4]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +385,7 @@ func (x *InvokeStreamRequest) String() string {
 func (*InvokeStreamRequest) ProtoMessage() {}
 
 func (x *InvokeStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[4]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +398,7 @@ func (x *InvokeStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeStreamRequest.ProtoReflect.Descriptor instead.
 func (*InvokeStreamRequest) Descriptor() ([]byte, []int) {
-	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{4}
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InvokeStreamRequest) GetMsg() isInvokeStreamRequest_Msg {
@@ -383,7 +455,7 @@ type InvokeStreamResponse struct {
 
 func (x *InvokeStreamResponse) Reset() {
 	*x = InvokeStreamResponse{}
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[5]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -395,7 +467,7 @@ func (x *InvokeStreamResponse) String() string {
 func (*InvokeStreamResponse) ProtoMessage() {}
 
 func (x *InvokeStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[5]
+	mi := &file_heddle_plugin_v1_invoke_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -408,7 +480,7 @@ func (x *InvokeStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeStreamResponse.ProtoReflect.Descriptor instead.
 func (*InvokeStreamResponse) Descriptor() ([]byte, []int) {
-	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{5}
+	return file_heddle_plugin_v1_invoke_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InvokeStreamResponse) GetMsg() isInvokeStreamResponse_Msg {
@@ -456,7 +528,7 @@ var File_heddle_plugin_v1_invoke_proto protoreflect.FileDescriptor
 
 const file_heddle_plugin_v1_invoke_proto_rawDesc = "" +
 	"\n" +
-	"\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\xe9\x02\n" +
+	"\x1dheddle/plugin/v1/invoke.proto\x12\x10heddle.plugin.v1\x1a\x1bheddle/plugin/v1/data.proto\x1a\x1dheddle/plugin/v1/errors.proto\"\x9c\x03\n" +
 	"\fInvokeHeader\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x12\n" +
 	"\x04step\x18\x02 \x01(\tR\x04step\x12\x1f\n" +
@@ -466,7 +538,16 @@ const file_heddle_plugin_v1_invoke_proto_rawDesc = "" +
 	"\x05input\x18\x05 \x01(\v2\x19.heddle.plugin.v1.DataRefR\x05input\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x06 \x01(\x04R\ttimeoutMs\x120\n" +
-	"\x14shm_output_threshold\x18\a \x01(\x04R\x12shmOutputThreshold\x1a<\n" +
+	"\x14shm_output_threshold\x18\a \x01(\x04R\x12shmOutputThreshold\x121\n" +
+	"\x04then\x18\b \x03(\v2\x1d.heddle.plugin.v1.InvokeStageR\x04then\x1a<\n" +
+	"\x0eResourcesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcc\x01\n" +
+	"\vInvokeStage\x12\x12\n" +
+	"\x04step\x18\x01 \x01(\tR\x04step\x12\x1f\n" +
+	"\vconfig_json\x18\x02 \x01(\tR\n" +
+	"configJson\x12J\n" +
+	"\tresources\x18\x03 \x03(\v2,.heddle.plugin.v1.InvokeStage.ResourcesEntryR\tresources\x1a<\n" +
 	"\x0eResourcesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"G\n" +
@@ -503,35 +584,39 @@ func file_heddle_plugin_v1_invoke_proto_rawDescGZIP() []byte {
 	return file_heddle_plugin_v1_invoke_proto_rawDescData
 }
 
-var file_heddle_plugin_v1_invoke_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_heddle_plugin_v1_invoke_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_heddle_plugin_v1_invoke_proto_goTypes = []any{
 	(*InvokeHeader)(nil),         // 0: heddle.plugin.v1.InvokeHeader
-	(*InvokeRequest)(nil),        // 1: heddle.plugin.v1.InvokeRequest
-	(*CallStats)(nil),            // 2: heddle.plugin.v1.CallStats
-	(*InvokeResponse)(nil),       // 3: heddle.plugin.v1.InvokeResponse
-	(*InvokeStreamRequest)(nil),  // 4: heddle.plugin.v1.InvokeStreamRequest
-	(*InvokeStreamResponse)(nil), // 5: heddle.plugin.v1.InvokeStreamResponse
-	nil,                          // 6: heddle.plugin.v1.InvokeHeader.ResourcesEntry
-	(*DataRef)(nil),              // 7: heddle.plugin.v1.DataRef
-	(*Error)(nil),                // 8: heddle.plugin.v1.Error
-	(*TableChunk)(nil),           // 9: heddle.plugin.v1.TableChunk
+	(*InvokeStage)(nil),          // 1: heddle.plugin.v1.InvokeStage
+	(*InvokeRequest)(nil),        // 2: heddle.plugin.v1.InvokeRequest
+	(*CallStats)(nil),            // 3: heddle.plugin.v1.CallStats
+	(*InvokeResponse)(nil),       // 4: heddle.plugin.v1.InvokeResponse
+	(*InvokeStreamRequest)(nil),  // 5: heddle.plugin.v1.InvokeStreamRequest
+	(*InvokeStreamResponse)(nil), // 6: heddle.plugin.v1.InvokeStreamResponse
+	nil,                          // 7: heddle.plugin.v1.InvokeHeader.ResourcesEntry
+	nil,                          // 8: heddle.plugin.v1.InvokeStage.ResourcesEntry
+	(*DataRef)(nil),              // 9: heddle.plugin.v1.DataRef
+	(*Error)(nil),                // 10: heddle.plugin.v1.Error
+	(*TableChunk)(nil),           // 11: heddle.plugin.v1.TableChunk
 }
 var file_heddle_plugin_v1_invoke_proto_depIdxs = []int32{
-	6,  // 0: heddle.plugin.v1.InvokeHeader.resources:type_name -> heddle.plugin.v1.InvokeHeader.ResourcesEntry
-	7,  // 1: heddle.plugin.v1.InvokeHeader.input:type_name -> heddle.plugin.v1.DataRef
-	0,  // 2: heddle.plugin.v1.InvokeRequest.header:type_name -> heddle.plugin.v1.InvokeHeader
-	7,  // 3: heddle.plugin.v1.InvokeResponse.output:type_name -> heddle.plugin.v1.DataRef
-	8,  // 4: heddle.plugin.v1.InvokeResponse.error:type_name -> heddle.plugin.v1.Error
-	2,  // 5: heddle.plugin.v1.InvokeResponse.stats:type_name -> heddle.plugin.v1.CallStats
-	0,  // 6: heddle.plugin.v1.InvokeStreamRequest.header:type_name -> heddle.plugin.v1.InvokeHeader
-	9,  // 7: heddle.plugin.v1.InvokeStreamRequest.chunk:type_name -> heddle.plugin.v1.TableChunk
-	9,  // 8: heddle.plugin.v1.InvokeStreamResponse.chunk:type_name -> heddle.plugin.v1.TableChunk
-	3,  // 9: heddle.plugin.v1.InvokeStreamResponse.result:type_name -> heddle.plugin.v1.InvokeResponse
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	7,  // 0: heddle.plugin.v1.InvokeHeader.resources:type_name -> heddle.plugin.v1.InvokeHeader.ResourcesEntry
+	9,  // 1: heddle.plugin.v1.InvokeHeader.input:type_name -> heddle.plugin.v1.DataRef
+	1,  // 2: heddle.plugin.v1.InvokeHeader.then:type_name -> heddle.plugin.v1.InvokeStage
+	8,  // 3: heddle.plugin.v1.InvokeStage.resources:type_name -> heddle.plugin.v1.InvokeStage.ResourcesEntry
+	0,  // 4: heddle.plugin.v1.InvokeRequest.header:type_name -> heddle.plugin.v1.InvokeHeader
+	9,  // 5: heddle.plugin.v1.InvokeResponse.output:type_name -> heddle.plugin.v1.DataRef
+	10, // 6: heddle.plugin.v1.InvokeResponse.error:type_name -> heddle.plugin.v1.Error
+	3,  // 7: heddle.plugin.v1.InvokeResponse.stats:type_name -> heddle.plugin.v1.CallStats
+	0,  // 8: heddle.plugin.v1.InvokeStreamRequest.header:type_name -> heddle.plugin.v1.InvokeHeader
+	11, // 9: heddle.plugin.v1.InvokeStreamRequest.chunk:type_name -> heddle.plugin.v1.TableChunk
+	11, // 10: heddle.plugin.v1.InvokeStreamResponse.chunk:type_name -> heddle.plugin.v1.TableChunk
+	4,  // 11: heddle.plugin.v1.InvokeStreamResponse.result:type_name -> heddle.plugin.v1.InvokeResponse
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_heddle_plugin_v1_invoke_proto_init() }
@@ -541,11 +626,11 @@ func file_heddle_plugin_v1_invoke_proto_init() {
 	}
 	file_heddle_plugin_v1_data_proto_init()
 	file_heddle_plugin_v1_errors_proto_init()
-	file_heddle_plugin_v1_invoke_proto_msgTypes[4].OneofWrappers = []any{
+	file_heddle_plugin_v1_invoke_proto_msgTypes[5].OneofWrappers = []any{
 		(*InvokeStreamRequest_Header)(nil),
 		(*InvokeStreamRequest_Chunk)(nil),
 	}
-	file_heddle_plugin_v1_invoke_proto_msgTypes[5].OneofWrappers = []any{
+	file_heddle_plugin_v1_invoke_proto_msgTypes[6].OneofWrappers = []any{
 		(*InvokeStreamResponse_Chunk)(nil),
 		(*InvokeStreamResponse_Result)(nil),
 	}
@@ -555,7 +640,7 @@ func file_heddle_plugin_v1_invoke_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_heddle_plugin_v1_invoke_proto_rawDesc), len(file_heddle_plugin_v1_invoke_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -39,9 +39,27 @@ export interface InvokeHeader {
    * HEDDLE_SHM_DIR instead of inline (0 = never).
    */
   shmOutputThreshold: number;
+  /**
+   * Fused steps of the same plugin: after `step`, the SDK runs each stage in
+   * order on the previous output, in memory (no IPC, no copy between them),
+   * and answers with the last stage's output. An error names the stage's step.
+   */
+  then: InvokeStage[];
 }
 
 export interface InvokeHeader_ResourcesEntry {
+  key: string;
+  value: string;
+}
+
+/** InvokeStage is one further step of a fused call (see InvokeHeader.then). */
+export interface InvokeStage {
+  step: string;
+  configJson: string;
+  resources: { [key: string]: string };
+}
+
+export interface InvokeStage_ResourcesEntry {
   key: string;
   value: string;
 }
@@ -86,7 +104,16 @@ export interface InvokeStreamResponse {
 }
 
 function createBaseInvokeHeader(): InvokeHeader {
-  return { callId: "", step: "", configJson: "", resources: {}, input: undefined, timeoutMs: 0, shmOutputThreshold: 0 };
+  return {
+    callId: "",
+    step: "",
+    configJson: "",
+    resources: {},
+    input: undefined,
+    timeoutMs: 0,
+    shmOutputThreshold: 0,
+    then: [],
+  };
 }
 
 export const InvokeHeader: MessageFns<InvokeHeader> = {
@@ -111,6 +138,9 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
     }
     if (message.shmOutputThreshold !== 0) {
       writer.uint32(56).uint64(message.shmOutputThreshold);
+    }
+    for (const v of message.then) {
+      InvokeStage.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -187,6 +217,14 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
             message.shmOutputThreshold = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.then.push(InvokeStage.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -237,6 +275,9 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
         : isSet(object.shm_output_threshold)
         ? globalThis.Number(object.shm_output_threshold)
         : 0,
+      then: globalThis.Array.isArray(object?.then)
+        ? object.then.map((e: any) => InvokeStage.fromJSON(e))
+        : [],
     };
   },
 
@@ -269,6 +310,9 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
     if (message.shmOutputThreshold !== 0) {
       obj.shmOutputThreshold = Math.round(message.shmOutputThreshold);
     }
+    if (message.then?.length) {
+      obj.then = message.then.map((e) => InvokeStage.toJSON(e));
+    }
     return obj;
   },
 
@@ -294,6 +338,7 @@ export const InvokeHeader: MessageFns<InvokeHeader> = {
       : undefined;
     message.timeoutMs = object.timeoutMs ?? 0;
     message.shmOutputThreshold = object.shmOutputThreshold ?? 0;
+    message.then = object.then?.map((e) => InvokeStage.fromPartial(e)) || [];
     return message;
   },
 };
@@ -377,6 +422,226 @@ export const InvokeHeader_ResourcesEntry: MessageFns<InvokeHeader_ResourcesEntry
   },
   fromPartial<I extends Exact<DeepPartial<InvokeHeader_ResourcesEntry>, I>>(object: I): InvokeHeader_ResourcesEntry {
     const message = createBaseInvokeHeader_ResourcesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseInvokeStage(): InvokeStage {
+  return { step: "", configJson: "", resources: {} };
+}
+
+export const InvokeStage: MessageFns<InvokeStage> = {
+  encode(message: InvokeStage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.step !== "") {
+      writer.uint32(10).string(message.step);
+    }
+    if (message.configJson !== "") {
+      writer.uint32(18).string(message.configJson);
+    }
+    globalThis.Object.entries(message.resources).forEach(([key, value]: [string, string]) => {
+      InvokeStage_ResourcesEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InvokeStage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInvokeStage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.step = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = InvokeStage_ResourcesEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.resources[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InvokeStage {
+    return {
+      step: isSet(object.step) ? globalThis.String(object.step) : "",
+      configJson: isSet(object.configJson)
+        ? globalThis.String(object.configJson)
+        : isSet(object.config_json)
+        ? globalThis.String(object.config_json)
+        : "",
+      resources: isObject(object.resources)
+        ? (globalThis.Object.entries(object.resources) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: InvokeStage): unknown {
+    const obj: any = {};
+    if (message.step !== "") {
+      obj.step = message.step;
+    }
+    if (message.configJson !== "") {
+      obj.configJson = message.configJson;
+    }
+    if (message.resources) {
+      const entries = globalThis.Object.entries(message.resources) as [string, string][];
+      if (entries.length > 0) {
+        obj.resources = {};
+        entries.forEach(([k, v]) => {
+          obj.resources[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InvokeStage>, I>>(base?: I): InvokeStage {
+    return InvokeStage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InvokeStage>, I>>(object: I): InvokeStage {
+    const message = createBaseInvokeStage();
+    message.step = object.step ?? "";
+    message.configJson = object.configJson ?? "";
+    message.resources = (globalThis.Object.entries(object.resources ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseInvokeStage_ResourcesEntry(): InvokeStage_ResourcesEntry {
+  return { key: "", value: "" };
+}
+
+export const InvokeStage_ResourcesEntry: MessageFns<InvokeStage_ResourcesEntry> = {
+  encode(message: InvokeStage_ResourcesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InvokeStage_ResourcesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInvokeStage_ResourcesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InvokeStage_ResourcesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: InvokeStage_ResourcesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InvokeStage_ResourcesEntry>, I>>(base?: I): InvokeStage_ResourcesEntry {
+    return InvokeStage_ResourcesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InvokeStage_ResourcesEntry>, I>>(object: I): InvokeStage_ResourcesEntry {
+    const message = createBaseInvokeStage_ResourcesEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
