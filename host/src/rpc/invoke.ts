@@ -40,6 +40,7 @@ function header(call: InvokeCall, streamed: boolean): InvokeHeader {
     input,
     timeoutMs: call.timeoutMs && call.timeoutMs > 0 ? call.timeoutMs : 0,
     shmOutputThreshold: 0,
+    then: [],
   };
 }
 
