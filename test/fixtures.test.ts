@@ -276,10 +276,16 @@ describe("huge-output", () => {
   });
 });
 
-describe("leaves-children", () => {
+// The same misbehaviour written in Node and in Go (where a plugin forking helpers is common).
+const leavesChildren = {
+  node: fixture("leaves-children"),
+  go: join(fixtures, "..", "fixtures-go", "leaves-children"),
+};
+
+describe.each(Object.entries(leavesChildren))("leaves-children (%s)", (_lang, dir) => {
   it("after stop no process of the plugin's group remains, even one ignoring SIGTERM", async () => {
     const { host } = newHost();
-    const plugin = await host.load(fixture("leaves-children"));
+    const plugin = await host.load(dir);
     const pids = (await plugin.invoke("pids"))!.getChild("pid")!.toArray() as Int32Array;
     const [leader] = pids;
     expect([...pids].every(isAlive)).toBe(true);
@@ -291,7 +297,7 @@ describe("leaves-children", () => {
 
   it("host.close() does the same for every plugin it loaded", async () => {
     const { host } = newHost();
-    const a = await host.load(fixture("leaves-children"));
+    const a = await host.load(dir);
     const b = await host.load(fixture("good"));
     const leaders = [...a.pids, ...b.pids];
     await host.close();

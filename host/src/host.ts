@@ -1,6 +1,12 @@
 // PluginHost: the entry point of the library. Loads plugins (folder or
 // installed reference), owns their lifecycles, and stops them all on close.
-import { join } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DataPlane } from "./data/data-plane.js";
+import { SegmentError } from "./data/errors.js";
+import { mapSegmentTable } from "./data/map-table.js";
+import type { TableRef } from "./data/table-ref.js";
+import type { Table } from "apache-arrow";
 import { watchPlugin, type PluginWatcher } from "./dev/watch.js";
 import { registerHost, unregisterHost } from "./exit-hooks.js";
 import { Logger, stderrSink } from "./logger.js";
@@ -18,6 +24,8 @@ export class PluginHost {
   readonly options: ResolvedHostOptions;
   /** The host logger (plugin lines are re-emitted through it). */
   readonly log: Logger;
+  /** Segments, their registry and HEDDLE_SHM_DIR (protocol §8). */
+  readonly data: DataPlane;
   private readonly loaded = new Set<Plugin>();
   private readonly watchers = new Map<Plugin, PluginWatcher>();
   /** Loads in progress, so close() can wait for (and undo) them. */
@@ -29,6 +37,7 @@ export class PluginHost {
   constructor(options: HostOptions = {}) {
     this.options = resolveHostOptions(options);
     this.log = new Logger(this.options.logLevel, this.options.logSink ?? stderrSink);
+    this.data = new DataPlane(this.options, this.log);
     if (this.options.handleProcessSignals) registerHost(this);
   }
 
@@ -75,6 +84,7 @@ export class PluginHost {
       startTimeoutMs: options.startTimeoutMs,
       cacheRoot: join(this.options.heddleHome, "cache"),
       signal: this.closing.signal,
+      data: this.data,
     });
     if (this.closed) {
       await plugin.stop();
@@ -104,12 +114,43 @@ export class PluginHost {
     this.watchers.clear();
     await Promise.all([...this.loaded].map((p) => p.stop()));
     this.loaded.clear();
+    this.data.close();
     unregisterHost(this);
+  }
+
+  /**
+   * Writes a table once into a new host segment and returns its TableRef, to
+   * pass to several calls by handle. SHM_UNAVAILABLE without shared memory,
+   * SEGMENT_TOO_LARGE past the budget. Release it when done.
+   */
+  refFromTable(table: Table): TableRef {
+    const holder = this.data.newRefHolder();
+    const ref = this.data.writeSegment(table, holder);
+    return this.data.tableRef(ref.segmentId, holder);
+  }
+
+  /**
+   * A TableRef to a user's Arrow IPC *file*: plugins with `shm` map the file
+   * itself (the host never reads it, and never deletes it). Fails with
+   * SEGMENT_NOT_FOUND (no such file) or SEGMENT_INVALID (not an IPC file).
+   */
+  refFromArrowFile(path: string): TableRef {
+    const abs = resolve(path);
+    let length: number;
+    try {
+      length = statSync(abs).size;
+    } catch (err) {
+      throw new SegmentError("SEGMENT_NOT_FOUND", `cannot read Arrow file ${abs}: ${(err as Error).message}`, { cause: err, hint: "check the path" });
+    }
+    // Reads only the schema and footer (zero-copy), to learn the row count.
+    const numRows = mapSegmentTable({ segmentId: "user-file", path: abs, offset: 0, length, numRows: 0 }, `Arrow file ${abs}`).numRows;
+    return this.data.refFromArrowFile(abs, numRows, length);
   }
 
   /** Last resort at process exit: SIGKILL every plugin process group now. */
   killAllNow(): void {
     for (const p of this.loaded) for (const pid of p.pids) signalGroup(pid, "SIGKILL");
     killActiveBuilds();
+    this.data.close(); // synchronous: no segment folder outlives the host process
   }
 }

@@ -1,6 +1,13 @@
 // Public API of @heddle/host.
 export { PluginHost } from "./host.js";
-export { Plugin, type Plugin as LoadedPlugin, type InvokeOptions, type RunCommandOptions, type CommandResult } from "./plugin/plugin.js";
+export { TableRef } from "./data/table-ref.js";
+export { DataLocalityRegistry, type RegistryOptions, type RegistrySnapshot, type GoneReport } from "./data/registry.js";
+export type { Segment, SegmentProducer, SegmentLocation, SegmentSnapshot } from "./data/segment.js";
+export type { InvokeInput, OutputMode } from "./data/call-data.js";
+export { SegmentError } from "./data/errors.js";
+export { readHostStates, type HostMemoryState } from "./data/state-file.js";
+export { Plugin, type Plugin as LoadedPlugin, type InvokeOptions, type FusedStage, type RunCommandOptions, type CommandResult } from "./plugin/plugin.js";
+export { InProcessPlugin, loadInProcessPlugin, InProcessError } from "./inprocess/index.js";
 export type { HostOptions, LoadOptions } from "./options.js";
 export {
   HostError, ManifestError, PluginStartError, PluginCallError, PluginCrashError, ProcessStoppingError, TransportError, CliError,

@@ -1,6 +1,7 @@
 // Options of PluginHost and of host.load(), with their defaults in one place.
-import { homedir } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { join } from "node:path";
+import { HostError } from "./errors.js";
 import type { LogLevel, LogSink } from "./logger.js";
 
 /** Options of `new PluginHost(options)`. Every field is optional. */
@@ -31,6 +32,14 @@ export interface HostOptions {
   restartWindowMs?: number;
   /** Stop every plugin when the host process gets SIGINT/SIGTERM or exits. Default true. */
   handleProcessSignals?: boolean;
+  /** Offer the `shm` capability (protocol §8) when /dev/shm is writable. Default true. */
+  shm?: boolean;
+  /** Tables of at least this many Arrow IPC bytes go to shm-capable plugins by handle. Default 1 MiB. */
+  shmThreshold?: number;
+  /** Bytes of live segments kept in shared memory before the oldest spill to `spillDir`. Default 50% of RAM. */
+  shmBudget?: number;
+  /** Where spilled segments go (a disk folder; a per-host subfolder is created). Default `<heddleHome>/spill`. */
+  spillDir?: string;
 }
 
 /** Options of `host.load(dirOrRef, options)`. */
@@ -54,8 +63,10 @@ export const CHUNK_BYTES = 2 * 1024 * 1024;
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** Protocol versions this host speaks, highest first. */
 export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1];
-/** Capability flags this host supports (protocol §2.4). */
-export const HOST_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands"];
+/** Capability flags this host supports (protocol §2.4); `shm` is offered only when the host has a segment folder. */
+export const HOST_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm"];
+/** Default of `shmThreshold`. */
+export const DEFAULT_SHM_THRESHOLD = 1024 * 1024;
 /** The magic cookie of protocol §2.1. */
 export const PLUGIN_COOKIE = "5c0f6a8e1d2b4c7f9a3e0b6d8c1f2a47";
 /** Stderr lines kept per process to quote in crash errors. */
@@ -63,6 +74,7 @@ export const STDERR_TAIL_LINES = 50;
 
 /** Fills in the defaults of HostOptions. */
 export function resolveHostOptions(options: HostOptions = {}): ResolvedHostOptions {
+  const heddleHome = options.heddleHome ?? defaultHeddleHome();
   return {
     logLevel: options.logLevel ?? "warn",
     logSink: options.logSink,
@@ -71,13 +83,23 @@ export function resolveHostOptions(options: HostOptions = {}): ResolvedHostOptio
     healthTimeoutMs: options.healthTimeoutMs ?? 2_000,
     healthFailures: options.healthFailures ?? 3,
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
-    heddleHome: options.heddleHome ?? defaultHeddleHome(),
+    heddleHome,
     restartInitialDelayMs: options.restartInitialDelayMs ?? 200,
     restartMaxDelayMs: options.restartMaxDelayMs ?? 10_000,
     maxRestarts: options.maxRestarts ?? 5,
     restartWindowMs: options.restartWindowMs ?? 60_000,
     handleProcessSignals: options.handleProcessSignals ?? true,
+    shm: options.shm ?? true,
+    shmThreshold: positive(options.shmThreshold, "shmThreshold") ?? DEFAULT_SHM_THRESHOLD,
+    shmBudget: positive(options.shmBudget, "shmBudget") ?? Math.floor(totalmem() / 2),
+    spillDir: options.spillDir ?? join(heddleHome, "spill"),
   };
+}
+
+function positive(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) throw new HostError("USAGE", `${name} must be a positive whole number of bytes, got ${value}`, { hint: `pass e.g. ${name}: 1048576` });
+  return value;
 }
 
 /** `$HEDDLE_HOME`, else `~/.heddle`. */

@@ -3,4 +3,4 @@
 export builddir_name ?= ./build/.
 .PHONY: all
 all:
-	$(MAKE) heddle_native
+	$(MAKE) heddle_native heddle_inprocess

@@ -18,3 +18,22 @@ exports.mapReadOnly = (file, offset, length) => addon.mapReadOnly(file, offset, 
 
 /** Creates `path` (must not exist) with `length` bytes and maps it writable and shared. */
 exports.createSegment = (file, length) => addon.createSegment(file, length);
+
+let inprocessAddon;
+/**
+ * The in-process plugin addon (heddle_inprocess.node): dlopen a native
+ * plugin (include/heddle_plugin.h) and call it with Arrow C Streams.
+ * Loaded on first use; throws SHM_UNAVAILABLE when it is not built.
+ */
+exports.inprocess = () => {
+  if (!inprocessAddon) {
+    try {
+      inprocessAddon = require(path.join(__dirname, "..", "build", "Release", "heddle_inprocess.node"));
+    } catch (err) {
+      const e = new Error(`the @heddle/native in-process addon is not built (${err.message}); run 'cd native && npx node-gyp rebuild'`);
+      e.code = "SHM_UNAVAILABLE";
+      throw e;
+    }
+  }
+  return inprocessAddon;
+};

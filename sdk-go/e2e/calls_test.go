@@ -19,6 +19,7 @@ type call struct {
 	timeoutMs uint64
 	shmInput  *pluginv1.SharedMemoryRef // input = shm instead of input
 	shmOutput uint64                    // shm_output_threshold
+	then      []*pluginv1.InvokeStage   // fused stages (protocol §5.4)
 }
 
 func (c call) header(t testing.TB) *pluginv1.InvokeHeader {
@@ -36,7 +37,7 @@ func (c call) header(t testing.TB) *pluginv1.InvokeHeader {
 		id = "call-" + c.step
 	}
 	h := &pluginv1.InvokeHeader{CallId: id, Step: c.step, ConfigJson: cfg, Resources: c.resources, TimeoutMs: c.timeoutMs,
-		ShmOutputThreshold: c.shmOutput}
+		ShmOutputThreshold: c.shmOutput, Then: c.then}
 	if c.shmInput != nil {
 		h.Input = &pluginv1.DataRef{Kind: &pluginv1.DataRef_Shm{Shm: c.shmInput}}
 	}

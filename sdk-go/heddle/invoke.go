@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
@@ -63,17 +62,17 @@ func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*plug
 		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
 	}
 	if s.wantsShmOutput(h, out) {
-		return s.answerWithSegment(h.GetStep(), out, start), nil
+		return s.answerWithSegment(producer(h), out, start), nil
 	}
 	data, err := EncodeIPC(out)
 	if err != nil {
-		return failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(),
-			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", h.GetStep(), err)}, start), nil
+		return failed(&Error{Code: CodeInvalidOutput, Component: producer(h),
+			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", producer(h), err)}, start), nil
 	}
 	if len(data) > MaxUnaryOutputBytes {
-		return failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(), Message: fmt.Sprintf(
+		return failed(&Error{Code: CodeInvalidOutput, Component: producer(h), Message: fmt.Sprintf(
 			"%s returned %d bytes of Arrow IPC, over the 16 MiB limit of a unary Invoke: call this step with InvokeStream",
-			h.GetStep(), len(data))}, start), nil
+			producer(h), len(data))}, start), nil
 	}
 	return &pluginv1.InvokeResponse{
 		Output: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Inline{Inline: &pluginv1.InlineTable{Ipc: data, NumRows: uint64(out.rows)}}},
@@ -137,7 +136,7 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 		return sendResult(stream, &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)})
 	}
 	if s.wantsShmOutput(h, out) { // no chunks: the result carries the segment
-		return sendResult(stream, s.answerWithSegment(h.GetStep(), out, start))
+		return sendResult(stream, s.answerWithSegment(producer(h), out, start))
 	}
 	sendErr := error(nil)
 	total, err := writeIPC(out, func(p []byte) error {
@@ -148,8 +147,8 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 		return sendErr
 	}
 	if err != nil {
-		return sendResult(stream, failed(&Error{Code: CodeInvalidOutput, Component: h.GetStep(),
-			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", h.GetStep(), err)}, start))
+		return sendResult(stream, failed(&Error{Code: CodeInvalidOutput, Component: producer(h),
+			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", producer(h), err)}, start))
 	}
 	return sendResult(stream, &pluginv1.InvokeResponse{
 		Output: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Streamed{Streamed: &pluginv1.StreamedTable{TotalBytes: uint64(total)}}},
@@ -167,107 +166,4 @@ func failed(e *Error, start time.Time) *pluginv1.InvokeResponse {
 
 func stats(start time.Time, rows int64, bytes int) *pluginv1.CallStats {
 	return &pluginv1.CallStats{DurationUs: uint64(time.Since(start).Microseconds()), OutputRows: uint64(rows), OutputBytes: uint64(bytes)}
-}
-
-type stepResult struct {
-	out     *Table
-	failure *Error
-}
-
-// run makes the checks of §5.1 in order (step exists, config, resources,
-// input), then runs the step on its own goroutine so that a cancel or a
-// deadline is answered at once even when step code does not watch ctx.
-func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource) (*Table, *Error) {
-	e := s.plugin.steps[h.GetStep()]
-	if e == nil {
-		return nil, &Error{Code: CodeUnknownStep, Component: h.GetStep(), Message: fmt.Sprintf(
-			"plugin %q has no step or handler %q; it has: %s", s.plugin.info.Namespace, h.GetStep(), namesOf(s.plugin.steps))}
-	}
-	config, failure := e.config.decode(h.GetConfigJson())
-	if failure != nil {
-		failure.Component = e.name
-		return nil, failure
-	}
-	resources, failure := bindResources(e.name, e.opts.requirements, h.GetResources(), s.instances)
-	if failure != nil {
-		return nil, failure
-	}
-	var input *Table
-	switch {
-	case in.problem != nil:
-		in.problem.Component = e.name
-		return nil, in.problem
-	case e.opts.noInput || !in.present:
-		// A source ignores any input it is given; a call without input passes
-		// nil, and step code that needs one returns MissingInput.
-	case in.segment != nil:
-		var failure *Error
-		if in.mapping, failure = mapSegment(in.segment); failure != nil {
-			failure.Component = e.name
-			return nil, failure
-		}
-		if input, failure = decodeSegment(in.mapping, in.segment); failure != nil {
-			failure.Component = e.name
-			return nil, failure
-		}
-	default:
-		t, err := DecodeIPC(in.data)
-		if err != nil {
-			return nil, &Error{Code: CodeInvalidInput, Component: e.name,
-				Message: fmt.Sprintf("the input of %s is not a valid Arrow IPC stream: %v", e.name, err)}
-		}
-		input = t
-	}
-
-	callCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	if h.GetTimeoutMs() > 0 { // the earlier of it and the gRPC deadline wins
-		var stop context.CancelFunc
-		callCtx, stop = context.WithTimeout(callCtx, time.Duration(h.GetTimeoutMs())*time.Millisecond)
-		defer stop()
-	}
-	defer s.calls.add(h.GetCallId(), cancel)()
-	sctx := &StepContext{Context: callCtx, CallID: h.GetCallId(), Name: e.name, Logger: s.log, resources: resources}
-	if s.log.Enabled(ctx, LevelTrace) {
-		s.log.Log(ctx, LevelTrace, "call started", "call_id", h.GetCallId(), "step", e.name)
-	}
-
-	done := make(chan stepResult, 1)
-	if in.mapping != nil {
-		in.mapping.hold() // step code may outlive a cancelled call: keep its input mapped
-	}
-	go func() {
-		if in.mapping != nil {
-			defer in.mapping.release()
-			debug.SetPanicOnFault(true) // a segment truncated behind our back panics, not crashes
-		}
-		defer func() {
-			if r := recover(); r != nil {
-				done <- stepResult{failure: panicError(r, CodeStepFailed, e.name, debug.Stack())}
-			}
-		}()
-		out, err := e.call(sctx, config, input)
-		if err != nil {
-			done <- stepResult{failure: classify(err, CodeStepFailed, e.name, e.origin)}
-			return
-		}
-		done <- stepResult{out: out}
-	}()
-	select {
-	case r := <-done:
-		if callCtx.Err() != nil { // cancelled: CANCELLED whatever the step returned
-			return nil, endedError(callCtx, e.name)
-		}
-		if r.failure != nil {
-			return nil, r.failure
-		}
-		if r.out != nil {
-			if why := r.out.validOutput(); why != "" {
-				return nil, &Error{Code: CodeInvalidOutput, Component: e.name, Message: fmt.Sprintf("%s returned %s", e.name, why)}
-			}
-		}
-		return r.out, nil
-	case <-callCtx.Done():
-		return nil, endedError(callCtx, e.name)
-	}
 }

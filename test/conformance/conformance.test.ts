@@ -1,10 +1,11 @@
 // Runs every case in cases/ against every SDK's conformance plugin in plugins/.
 // A new SDK joins by adding plugins/<lang>/ — nothing here changes.
 import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { Int64, Table, Utf8, makeVector, vectorFromArray } from "apache-arrow";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PluginHost, type LoadedPlugin } from "@heddle/host";
+import { PluginHost, TableRef, type LoadedPlugin } from "@heddle/host";
 import { buildTable, rowsOf, schemaOf, type TableSpec } from "./arrow-cases.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,8 +20,18 @@ interface Case {
   resources?: Record<string, { kind: string; config: Record<string, unknown> }>;
   input?: TableSpec;
   calls?: number;
+  then?: { step: string; config?: Record<string, unknown> }[];
   timeoutMs?: number;
   cancelAfterMs?: number;
+  /** A generated input instead of `input`: `id` int64 0..n-1 and `label` utf8 "row-<id>". */
+  inputRows?: number;
+  /**
+   * Shared-memory case (protocol §8), run only against plugins that negotiated `shm`:
+   * input as a host segment (`ref`) or a Table; output as a TableRef (`ref`) or a Table;
+   * `budget`: a host with that shm budget, where a second output spills the first;
+   * `killWhileHolding`: the plugin is killed while a `sleep` call holds the input segment.
+   */
+  shm?: { input?: "ref" | "table"; output?: "ref" | "table"; budget?: number; killWhileHolding?: boolean };
   expect: {
     error?: string; field?: string; messageContains?: string; stack?: boolean;
     schema?: Record<string, string>; rows?: Record<string, unknown>[];
@@ -30,10 +41,75 @@ interface Case {
   };
 }
 
-const cases = readdirSync(join(here, "cases"))
+const allCases = readdirSync(join(here, "cases"))
   .filter((f) => f.endsWith(".json"))
   .sort()
   .map((f) => ({ name: f.replace(/\.json$/, ""), spec: JSON.parse(readFileSync(join(here, "cases", f), "utf8")) as Case }));
+const cases = allCases.filter((c) => !c.spec.shm);
+const shmCases = allCases.filter((c) => c.spec.shm);
+
+/** The `inputRows` table of a case. */
+function generatedTable(rows: number): Table {
+  const ids = new BigInt64Array(rows);
+  const labels: string[] = new Array(rows);
+  for (let i = 0; i < rows; i++) {
+    ids[i] = BigInt(i);
+    labels[i] = `row-${i}`;
+  }
+  return new Table({ id: makeVector(ids), label: vectorFromArray(labels, new Utf8()) });
+}
+
+/** Checks `numRows`/`lastRow`/`schema` of a case against a table. */
+function checkTable(table: Table, e: Case["expect"]): void {
+  if (e.schema) expect(schemaOf(table)).toEqual(e.schema);
+  if (e.numRows !== undefined) {
+    expect(table.numRows).toBe(e.numRows);
+    expect(rowsOf(table.slice(table.numRows - 1))[0]).toEqual(e.lastRow);
+  }
+}
+
+/** Runs one shm case: see Case.shm. Leaves no segment behind (checked). */
+async function runShm(host: PluginHost, plugin: LoadedPlugin, c: Case): Promise<void> {
+  const shm = c.shm!;
+  const table = generatedTable(c.inputRows ?? 0);
+  const step = c.step!;
+  if (shm.killWhileHolding) {
+    const ref = host.refFromTable(table);
+    const oldPid = plugin.handshake.pid;
+    const pending = plugin.invoke("sleep", { config: { ms: 20_000 }, input: ref });
+    pending.catch(() => undefined);
+    await expect.poll(() => [...host.data.registry.get(ref.id)!.holders.keys()].some((h) => h.startsWith("call:"))).toBe(true);
+    process.kill(oldPid, "SIGKILL");
+    await expect(pending).rejects.toMatchObject({ code: "PLUGIN_CRASHED" });
+    expect([...host.data.registry.get(ref.id)!.holders.keys()]).toEqual([expect.stringMatching(/^ref:/)]);
+    await expect.poll(() => plugin.pids.length === 1 && plugin.handshake.pid !== oldPid, { timeout: 30_000 }).toBe(true);
+    checkTable((await plugin.invoke(step, { config: c.config ?? {}, input: ref }))!, c.expect);
+    ref.release();
+  } else if (shm.budget) {
+    const first = await plugin.invoke(step, { config: c.config ?? {}, input: table, output: "ref" });
+    const second = await plugin.invoke(step, { config: c.config ?? {}, input: table, output: "ref" });
+    expect(host.data.registry.get(first!.id)!.location).toBe("spill");
+    // A spilled segment is still forwarded by handle (its ref carries the spill path).
+    const again = await plugin.invoke(step, { config: c.config ?? {}, input: first!, output: "ref" });
+    checkTable(again!.toTable(), c.expect);
+    for (const r of [first, second, again]) r!.release();
+  } else {
+    const input = shm.input === "ref" ? host.refFromTable(table) : c.inputRows ? table : undefined;
+    const out = await plugin.invoke(step, { config: c.config ?? {}, input, output: shm.output ?? "table" });
+    if (shm.output === "ref") {
+      expect(out).toBeInstanceOf(TableRef);
+      const ref = out as TableRef;
+      expect(ref.id.startsWith(`${plugin.handshake.pid}-`), `${ref.id} was produced by the plugin`).toBe(true);
+      checkTable(ref.toTable(), c.expect);
+      ref.release();
+    } else {
+      checkTable(out as Table, c.expect);
+    }
+    if (input instanceof TableRef) input.release();
+  }
+  expect(host.data.registry.size).toBe(0);
+  expect(readdirSync(host.data.shmDir!)).toEqual([]);
+}
 
 interface LogRecord { plugin: string; level: string; message: string; fields?: Record<string, unknown> }
 
@@ -57,7 +133,7 @@ async function run(plugin: LoadedPlugin, c: Case, logs: LogRecord[]) {
       const timer = c.cancelAfterMs ? setTimeout(() => controller.abort(), c.cancelAfterMs) : undefined;
       try {
         table = await plugin.invoke((c.step ?? c.handler)!, {
-          config: c.config ?? {}, resources, input, timeoutMs: c.timeoutMs, signal: controller.signal,
+          config: c.config ?? {}, resources, input, timeoutMs: c.timeoutMs, signal: controller.signal, then: c.then,
         });
       } finally {
         clearTimeout(timer);
@@ -91,6 +167,21 @@ describe.each(langs)("conformance: %s SDK", (lang) => {
     expect(plugin.handshake.protocolVersion).toBe(1);
     expect(plugin.handshake.sdkLanguage).toBeTruthy();
   });
+
+  it.for(shmCases)("$name", async ({ spec: c }, ctx) => {
+    // An SDK that does not advertise shm (yet) has nothing to check here: reported as skipped.
+    if (!plugin.handshake.capabilities.includes("shm")) ctx.skip();
+    if (c.shm!.budget) {
+      const own = new PluginHost({ shmBudget: c.shm!.budget, logLevel: "warn" });
+      try {
+        await runShm(own, await own.load(join(pluginsDir, lang)), c);
+      } finally {
+        await own.close();
+      }
+      return;
+    }
+    await runShm(host, plugin, c);
+  }, 120_000);
 
   it.each(cases)("$name", async ({ spec: c }) => {
     const e = c.expect;

@@ -2,6 +2,7 @@
 // so a typo fails fast with USAGE naming the flag.
 import { CliError } from "../errors.js";
 import type { OutputFormat } from "../arrow/output-formats.js";
+import { parseByteSize } from "./byte-size.js";
 
 /** The raw commander options of `call`. */
 export interface RawCallOptions {
@@ -11,6 +12,8 @@ export interface RawCallOptions {
   output: string;
   format: string;
   timeout?: string;
+  shmThreshold?: string;
+  shmBudget?: string;
 }
 
 /** Checked options of `call`. */
@@ -22,6 +25,10 @@ export interface CallArgs {
   output: string;
   format: OutputFormat;
   timeoutMs?: number;
+  /** --shm-threshold in bytes. */
+  shmThreshold?: number;
+  /** --shm-budget in bytes. */
+  shmBudget?: number;
 }
 
 const FORMATS: OutputFormat[] = ["json", "csv", "arrow"];
@@ -47,7 +54,9 @@ export function parseCallArgs(raw: RawCallOptions): CallArgs {
     timeoutMs = Number(raw.timeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw usage(`--timeout must be a positive number of milliseconds, got ${JSON.stringify(raw.timeout)}`, "e.g. --timeout 5000");
   }
-  return { config, resources, input: raw.input, output: raw.output, format: raw.format as OutputFormat, timeoutMs };
+  const shmThreshold = raw.shmThreshold === undefined ? undefined : parseByteSize(raw.shmThreshold, "--shm-threshold");
+  const shmBudget = raw.shmBudget === undefined ? undefined : parseByteSize(raw.shmBudget, "--shm-budget", true);
+  return { config, resources, input: raw.input, output: raw.output, format: raw.format as OutputFormat, timeoutMs, shmThreshold, shmBudget };
 }
 
 function parseJsonObject(text: string, flag: string, example: string): Record<string, unknown> {

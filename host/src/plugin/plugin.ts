@@ -3,7 +3,10 @@
 // RunCommand) spread over the least busy process.
 import { EventEmitter } from "node:events";
 import type { Table } from "apache-arrow";
-import { decodePluginOutput, encodeTable, type TableInput } from "../arrow/ipc.js";
+import { decodePluginOutput } from "../arrow/ipc.js";
+import { outputThreshold, prepareInput, resolveOutput, type CallSide, type InvokeInput, type OutputMode } from "../data/call-data.js";
+import type { DataPlane } from "../data/data-plane.js";
+import type { TableRef } from "../data/table-ref.js";
 import { HostError, PluginCallError, PluginCrashError, ProcessStoppingError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { decodeManifest, type PluginManifest } from "../manifest/decode.js";
@@ -13,6 +16,7 @@ import { PluginProcess } from "../process/plugin-process.js";
 import type { HandshakeInfo } from "../rpc/handshake.js";
 import { invokeOnProcess } from "../rpc/invoke.js";
 import { closeResourceOnProcess, openResourceOnProcess } from "../rpc/resources.js";
+import { releaseSegmentsOnProcess } from "../rpc/release-segments.js";
 import { runCommandOnProcess, type CommandOutcome } from "../rpc/run-command.js";
 import { prepareLaunch, type LaunchSpec } from "../runtime/index.js";
 import { nextCallId } from "./call-ids.js";
@@ -25,11 +29,28 @@ export interface InvokeOptions {
   config?: Record<string, unknown>;
   /** Binding name → host instance id from `openResource`. */
   resources?: Record<string, string>;
-  input?: TableInput;
+  /** A Table, Arrow IPC bytes, or a TableRef (forwarded by handle to a plugin with `shm`). */
+  input?: InvokeInput;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Force InvokeStream (large outputs). Inputs over 4 MiB always stream. */
+  /** Force InvokeStream (large outputs). Inputs over 4 MiB always stream (unless sent by handle). */
   stream?: boolean;
+  /** `table` (default): resolve with a Table (mapped zero-copy when it came by handle); `ref`: resolve with a TableRef. */
+  output?: OutputMode;
+  /**
+   * Further steps of the same plugin fused into this call: each runs on the
+   * previous one's output inside the plugin, in memory, and the call resolves
+   * with the last output. Errors name the failing stage's step.
+   */
+  then?: FusedStage[];
+}
+
+/** One fused stage of `invoke`'s `then`. */
+export interface FusedStage {
+  step: string;
+  config?: Record<string, unknown>;
+  /** Binding name → host instance id from `openResource`. */
+  resources?: Record<string, string>;
 }
 
 /** Options of `plugin.runCommand`. */
@@ -61,6 +82,8 @@ export interface PluginInit {
   cacheRoot: string;
   /** Aborted when the host closes: builds are killed and a load in progress gives up. */
   signal?: AbortSignal;
+  /** The host's data plane (segments and their registry). */
+  data?: DataPlane;
 }
 
 /**
@@ -159,26 +182,50 @@ export class Plugin extends EventEmitter implements SlotOwner {
     if (errors.length) throw errors[0];
   }
 
-  /** Runs a step (or handler). Resolves with the output table, or null for a step that returns none. Throws HostError. */
-  async invoke(step: string, opts: InvokeOptions = {}): Promise<Table | null> {
+  /**
+   * Runs a step (or handler). Resolves with the output table (a TableRef with
+   * `output: "ref"`), or null for a step that returns none. Throws HostError
+   * (plugin errors, PLUGIN_CRASHED, SEGMENT_* for bad handles, …).
+   */
+  invoke(step: string, opts: InvokeOptions & { output: "ref" }): Promise<TableRef | null>;
+  invoke(step: string, opts?: InvokeOptions): Promise<Table | null>;
+  async invoke(step: string, opts: InvokeOptions = {}): Promise<Table | TableRef | null> {
     const component = `${this.manifest.namespace}.${step}`;
-    const input = opts.input === undefined ? undefined : encodeTable(opts.input);
     const deadlineAt = opts.timeoutMs && opts.timeoutMs > 0 ? Date.now() + opts.timeoutMs : undefined;
+    const data = this.init.data;
     return this.onSomeProcess({ component, deadlineAt, signal: opts.signal }, async (slot, proc) => {
-      const stream = this.chooseStream(proc, opts.stream === true || (input?.length ?? 0) > INLINE_LIMIT_BYTES, input, component);
-      const out = await invokeOnProcess(proc, {
-        callId: nextCallId(),
-        component,
-        step,
-        configJson: JSON.stringify(opts.config ?? {}),
-        resources: this.resources.mapFor(slot, opts.resources, this.name, component),
-        input,
-        inputRows: opts.input instanceof Uint8Array || opts.input === undefined ? undefined : opts.input.numRows,
-        stream,
-        timeoutMs: deadlineAt === undefined ? undefined : Math.max(1, deadlineAt - Date.now()),
-        signal: opts.signal,
-      });
-      return out === null ? null : decodePluginOutput(out, this.name, component);
+      const callId = nextCallId();
+      const side: CallSide = {
+        shm: !!data?.enabled && proc.handshake.capabilities.includes("shm"),
+        holder: `call:${callId}`, pid: proc.handshake.pid, plugin: this.name, component,
+      };
+      const prepared = prepareInput(data, opts.input, side);
+      try {
+        const inputBytes = prepared.input?.length ?? 0;
+        const stream = this.chooseStream(proc, opts.stream === true || inputBytes > INLINE_LIMIT_BYTES, prepared.input, component);
+        const out = await invokeOnProcess(proc, {
+          callId,
+          component,
+          step,
+          configJson: JSON.stringify(opts.config ?? {}),
+          resources: this.resources.mapFor(slot, opts.resources, this.name, component),
+          input: prepared.input,
+          inputRef: prepared.inputRef,
+          inputRows: prepared.inputRows,
+          shmOutputThreshold: outputThreshold(data, side, opts.output ?? "table"),
+          stream,
+          timeoutMs: deadlineAt === undefined ? undefined : Math.max(1, deadlineAt - Date.now()),
+          signal: opts.signal,
+          then: (opts.then ?? []).map((stage) => ({
+            step: stage.step,
+            configJson: JSON.stringify(stage.config ?? {}),
+            resources: this.resources.mapFor(slot, stage.resources, this.name, `${this.manifest.namespace}.${stage.step}`),
+          })),
+        });
+        return resolveOutput(data, out, side, opts.output ?? "table");
+      } finally {
+        prepared.done();
+      }
     });
   }
 
@@ -250,7 +297,15 @@ export class Plugin extends EventEmitter implements SlotOwner {
       options: this.init.options,
       startTimeoutMs: this.init.startTimeoutMs ?? this.source.json.startTimeoutMs ?? this.init.options.startTimeoutMs,
       log: this.log,
+      shmDir: this.init.data?.shmDir,
     });
+    const data = this.init.data;
+    if (data?.enabled) {
+      const pid = proc.handshake.pid;
+      data.attachProducer(pid, (ids) => releaseSegmentsOnProcess(proc.clients, ids, this.log));
+      // Its holds go and its leftover segment files are deleted, whatever ended it.
+      proc.onExit(() => data.processGone(pid));
+    }
     // The newest process defines what callers see (dev mode may change the manifest).
     this.manifest = decodeManifest(proc.manifest);
     this.handshake = proc.handshake;

@@ -6,7 +6,7 @@ import type { Manifest } from "@heddle/sdk/gen/heddle/plugin/v1/manifest";
 import { PluginCrashError, PluginStartError, ProcessStoppingError, type HostError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PluginSource } from "../manifest/plugin-json.js";
-import type { ResolvedHostOptions } from "../options.js";
+import { HOST_CAPABILITIES, type ResolvedHostOptions } from "../options.js";
 import type { CallTarget, InflightCall } from "../rpc/call-runner.js";
 import { connectClients, unary, type PluginClients } from "../rpc/clients.js";
 import { mapGrpcError, type GrpcErrorContext } from "../rpc/grpc-errors.js";
@@ -27,6 +27,8 @@ export interface ProcessStartContext {
   startTimeoutMs: number;
   /** Logger bound to the plugin's name. */
   log: Logger;
+  /** The host's HEDDLE_SHM_DIR; when set the host offers the `shm` capability. */
+  shmDir?: string;
 }
 
 /** How a started process ended. `expected` is true when the host stopped it. */
@@ -92,6 +94,7 @@ export class PluginProcess implements CallTarget {
       logLevel: ctx.options.logLevel,
       extraEnv: ctx.source.json.env,
       log: ctx.log,
+      shmDir: ctx.shmDir,
     });
     const deadline = Date.now() + ctx.startTimeoutMs;
     let clients: PluginClients | undefined;
@@ -116,7 +119,8 @@ export class PluginProcess implements CallTarget {
       clients = connectClients(line.address);
       const rpcBudget = () => Math.max(2_000, deadline - Date.now());
       const host = { name: HOST_NAME, version: HOST_VERSION };
-      const handshake = await Promise.race([rpcHandshake(clients, name, line.protocolVersion, host, rpcBudget()), exitedEarly]);
+      const offered = ctx.shmDir ? HOST_CAPABILITIES : HOST_CAPABILITIES.filter((c) => c !== "shm");
+      const handshake = await Promise.race([rpcHandshake(clients, name, line.protocolVersion, host, rpcBudget(), offered), exitedEarly]);
       const manifest = await Promise.race([rpcDescribe(clients, name, rpcBudget()), exitedEarly]);
       return new PluginProcess(ctx, spawned, dir, clients, { ...handshake, pid: handshake.pid || spawned.pid! }, manifest);
     } catch (err) {

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   logLevel: string;
   /** heddle-plugin.json `env`. */
   extraEnv?: Record<string, string>;
+  /** The host's segment folder, passed as HEDDLE_SHM_DIR when the host offers `shm`. */
+  shmDir?: string;
   log: Logger;
 }
 
@@ -43,7 +45,7 @@ export interface SpawnedProcess {
 
 /** Spawns the plugin. Never throws: spawn errors come out of `exited`. */
 export function spawnPlugin(spec: LaunchSpec, opts: SpawnOptions): SpawnedProcess {
-  const env: Record<string, string> = {
+  const env: Record<string, string | undefined> = {
     ...spec.env,
     ...(opts.extraEnv ?? {}),
     HEDDLE_PLUGIN_COOKIE: PLUGIN_COOKIE,
@@ -52,7 +54,11 @@ export function spawnPlugin(spec: LaunchSpec, opts: SpawnOptions): SpawnedProces
     HEDDLE_LOG_LEVEL: opts.logLevel,
     HEDDLE_PLUGIN_NAME: opts.pluginName,
     HEDDLE_PLUGIN_DIR: opts.pluginDir,
+    ...(opts.shmDir ? { HEDDLE_SHM_DIR: opts.shmDir } : {}),
   };
+  // An inherited HEDDLE_SHM_DIR (a host started by a plugin) must not leak into a plugin the host offers no shm.
+  // (Node's spawn drops undefined values, so this also hides the inherited one.)
+  if (!opts.shmDir) env.HEDDLE_SHM_DIR = undefined;
   const child = execa(spec.command, spec.args, {
     cwd: spec.cwd,
     env,

@@ -2,7 +2,7 @@
 // AbortSignal (ControllerService.Cancel AND cancelling the gRPC call), and
 // fast failure when the process dies (the process fails tracked calls).
 import { Metadata, type ServiceError, type ClientUnaryCall, type ClientReadableStream, type ClientDuplexStream } from "@grpc/grpc-js";
-import { PluginCallError, type HostError } from "../errors.js";
+import { HostError, PluginCallError } from "../errors.js";
 import type { PluginClients } from "./clients.js";
 import { isConnectionFailure, mapGrpcError, type GrpcErrorContext, type LocalEnd } from "./grpc-errors.js";
 
@@ -63,6 +63,13 @@ export function runCall<T>(
       }));
       return;
     }
+    const deadline = timeoutMs && timeoutMs > 0 ? new Date(Date.now() + timeoutMs) : undefined;
+    // When the deadline passes, the plugin may see the call's cancellation before its
+    // own deadline timer and answer CANCELLED: the caller asked for a deadline, not a cancel.
+    const deadlineOverCancel = (e: unknown): unknown =>
+      e instanceof HostError && e.code === "CANCELLED" && localEnd !== "cancelled" && deadline && Date.now() >= deadline.getTime()
+        ? mapGrpcError({ code: 4, details: "deadline exceeded", message: "deadline exceeded" } as ServiceError, errCtx("deadline"))
+        : e;
     let settled = false;
     let failing = false;
     let localEnd: LocalEnd;
@@ -90,7 +97,7 @@ export function runCall<T>(
     };
     const control: CallControl<T> = {
       resolve: (v) => finish(() => resolvePromise(v)),
-      reject: (e) => finish(() => rejectPromise(e)),
+      reject: (e) => finish(() => rejectPromise(deadlineOverCancel(e))),
       failGrpc: (err) => {
         if (settled || failing) return;
         failing = true;
@@ -113,7 +120,7 @@ export function runCall<T>(
     });
     if (settled) return; // the process was already gone
     signal?.addEventListener("abort", onAbort, { once: true });
-    const deadline = timeoutMs && timeoutMs > 0 ? new Date(Date.now() + timeoutMs) : undefined;
+
     try {
       call = start(control, deadline);
     } catch (err) {

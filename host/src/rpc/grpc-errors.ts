@@ -23,7 +23,7 @@ export function isConnectionFailure(err: ServiceError): boolean {
 /** Turns a gRPC error into a HostError with a stable code. */
 export function mapGrpcError(err: ServiceError, ctx: GrpcErrorContext): HostError {
   const details = { plugin: ctx.plugin, component: ctx.component, cause: err };
-  if (ctx.localEnd === "cancelled" || err.code === GrpcStatus.CANCELLED) {
+  if (ctx.localEnd === "cancelled" || (ctx.localEnd !== "deadline" && err.code === GrpcStatus.CANCELLED)) {
     return new PluginCallError("CANCELLED", `call to ${ctx.component} was cancelled`, details);
   }
   if (ctx.localEnd === "deadline" || err.code === GrpcStatus.DEADLINE_EXCEEDED) {

@@ -24,11 +24,13 @@ export interface HostIdentity {
 }
 
 /**
- * Calls Handshake and checks the answer against the handshake line's version.
+ * Calls Handshake offering `offered` capability flags (default: all the host
+ * supports) and checks the answer against the handshake line's version.
  * Fails with PROTOCOL_MISMATCH (FAILED_PRECONDITION) or HANDSHAKE_FAILED.
  */
 export async function rpcHandshake(
   clients: PluginClients, plugin: string, lineVersion: number, host: HostIdentity, timeoutMs: number,
+  offered: readonly string[] = HOST_CAPABILITIES,
 ): Promise<HandshakeInfo> {
   let res: HandshakeResponse;
   try {
@@ -36,7 +38,7 @@ export async function rpcHandshake(
       protocolVersions: [...HOST_PROTOCOL_VERSIONS],
       hostName: host.name,
       hostVersion: host.version,
-      capabilities: [...HOST_CAPABILITIES],
+      capabilities: [...offered],
     }, timeoutMs);
   } catch (err) {
     const e = err as ServiceError;
@@ -61,7 +63,7 @@ export async function rpcHandshake(
     sdkName: res.sdkName,
     sdkLanguage: res.sdkLanguage,
     sdkVersion: res.sdkVersion,
-    capabilities: res.capabilities.filter((c) => HOST_CAPABILITIES.includes(c)),
+    capabilities: res.capabilities.filter((c) => offered.includes(c)),
     pid: res.pid,
   };
 }

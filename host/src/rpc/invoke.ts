@@ -1,7 +1,9 @@
 // Invoke (unary, small inputs) and InvokeStream (large inputs or outputs) on
-// one plugin process (protocol §5). Returns the output's raw IPC bytes.
+// one plugin process (protocol §5). Returns the output's raw IPC bytes, or
+// the SharedMemoryRef a plugin answered with (protocol §8).
 import { Metadata } from "@grpc/grpc-js";
-import type { InvokeHeader, InvokeResponse, InvokeStreamRequest, InvokeStreamResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
+import type { SharedMemoryRef } from "@heddle/sdk/gen/heddle/plugin/v1/data";
+import type { InvokeHeader, InvokeStage, InvokeResponse, InvokeStreamRequest, InvokeStreamResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
 import { splitIpcIntoChunks } from "../arrow/chunking.js";
 import { fromPluginError, PluginCallError } from "../errors.js";
 import { runCall, type CallSettings, type CallTarget } from "./call-runner.js";
@@ -15,19 +17,30 @@ export interface InvokeCall extends CallSettings {
   resources: Record<string, string>;
   /** Input as Arrow IPC stream bytes, or undefined for no input. */
   input?: Uint8Array;
+  /** Input by handle (capability shm); takes precedence over `input`. */
+  inputRef?: SharedMemoryRef;
+  /** InvokeHeader.shm_output_threshold (0 = never answer by handle). */
+  shmOutputThreshold?: number;
   /** Rows of the input, when known (sent as InlineTable.num_rows). */
   inputRows?: number;
   /** Use InvokeStream. */
   stream: boolean;
+  /** Fused stages run after `step` inside the plugin, in memory (InvokeHeader.then). */
+  then?: InvokeStage[];
 }
 
-/** Runs the call; resolves with the output IPC bytes, or null for a step that returned no table. */
-export function invokeOnProcess(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
+/** What a call answered: IPC stream bytes, a segment handle, or null (no table). */
+export type InvokeOutput = Uint8Array | { shm: SharedMemoryRef } | null;
+
+/** Runs the call; resolves with the output IPC bytes or handle, or null for a step that returned no table. */
+export function invokeOnProcess(target: CallTarget, call: InvokeCall): Promise<InvokeOutput> {
   return call.stream ? invokeStream(target, call) : invokeUnary(target, call);
 }
 
 function header(call: InvokeCall, streamed: boolean): InvokeHeader {
-  const input = call.input === undefined
+  const input = call.inputRef
+    ? { kind: { $case: "shm" as const, shm: call.inputRef } }
+    : call.input === undefined
     ? undefined
     : streamed
       ? { kind: { $case: "streamed" as const, streamed: { totalBytes: call.input.length } } }
@@ -39,13 +52,13 @@ function header(call: InvokeCall, streamed: boolean): InvokeHeader {
     resources: call.resources,
     input,
     timeoutMs: call.timeoutMs && call.timeoutMs > 0 ? call.timeoutMs : 0,
-    shmOutputThreshold: 0,
-    then: [],
+    shmOutputThreshold: call.shmOutputThreshold ?? 0,
+    then: call.then ?? [],
   };
 }
 
-function invokeUnary(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
-  return runCall<Uint8Array | null>(target, call, (control, deadline) =>
+function invokeUnary(target: CallTarget, call: InvokeCall): Promise<InvokeOutput> {
+  return runCall<InvokeOutput>(target, call, (control, deadline) =>
     target.clients.plugin.invoke({ header: header(call, false) }, new Metadata(), deadline ? { deadline } : {}, (err, res) => {
       if (err) return control.failGrpc(err);
       try {
@@ -57,8 +70,8 @@ function invokeUnary(target: CallTarget, call: InvokeCall): Promise<Uint8Array |
   );
 }
 
-function invokeStream(target: CallTarget, call: InvokeCall): Promise<Uint8Array | null> {
-  return runCall<Uint8Array | null>(target, call, (control, deadline) => {
+function invokeStream(target: CallTarget, call: InvokeCall): Promise<InvokeOutput> {
+  return runCall<InvokeOutput>(target, call, (control, deadline) => {
     const stream = target.clients.plugin.invokeStream(new Metadata(), deadline ? { deadline } : {});
     const chunks: Buffer[] = [];
     let result: InvokeResponse | undefined;
@@ -98,7 +111,7 @@ async function writeRequest(
   };
   try {
     await send({ msg: { $case: "header", header: header(call, true) } });
-    if (call.input) {
+    if (call.input && !call.inputRef) {
       for (const chunk of splitIpcIntoChunks(call.input)) {
         if (stopped()) return;
         await send({ msg: { $case: "chunk", chunk: { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) } } });
@@ -110,14 +123,15 @@ async function writeRequest(
   }
 }
 
-/** The output bytes of a finished call, or throws the plugin's error. */
-function outputOf(target: CallTarget, call: InvokeCall, res: InvokeResponse, chunks: Buffer[]): Uint8Array | null {
+/** The output bytes or handle of a finished call, or throws the plugin's error. */
+function outputOf(target: CallTarget, call: InvokeCall, res: InvokeResponse, chunks: Buffer[]): InvokeOutput {
   if (res.error) throw fromPluginError(res.error, target.pluginName, call.component);
   const kind = res.output?.kind;
   if (!kind) return chunks.length ? Buffer.concat(chunks) : null;
   if (kind.$case === "inline") return kind.inline.ipc;
   if (kind.$case === "streamed") return Buffer.concat(chunks);
-  throw new PluginCallError("INVALID_OUTPUT", `the plugin answered ${call.component} with a shared-memory table, which this host did not negotiate`, {
-    plugin: target.pluginName, component: call.component, hint: "this is a bug in the plugin's SDK (capability shm, protocol §2.4)",
+  if (kind.$case === "shm" && call.shmOutputThreshold) return { shm: kind.shm };
+  throw new PluginCallError("INVALID_OUTPUT", `the plugin answered ${call.component} with a shared-memory table, which this host did not ask for`, {
+    plugin: target.pluginName, component: call.component, hint: "this is a bug in the plugin's SDK (capability shm, protocol §2.4 and §8.2)",
   });
 }

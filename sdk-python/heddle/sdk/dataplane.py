@@ -93,30 +93,35 @@ class DataPlane:
 
     # -- output -------------------------------------------------------------------------------
 
-    def _segment_for(self, output: pa.Table, header: invoke_pb2.InvokeHeader) -> Optional[shm.SegmentRef]:
+    def _segment_for(self, output: pa.Table, header: invoke_pb2.InvokeHeader, producer: str) -> Optional[shm.SegmentRef]:
         """Writes `output` into a new segment when the host asked for large outputs by handle and this one is large."""
         threshold = header.shm_output_threshold
         if not threshold or self.writer is None:
             return None  # no shm negotiated here: inline or streamed, as before
         if shm.ipc_file_size(output) < threshold:
             return None
-        return self.writer.write(output, component=header.step)
+        return self.writer.write(output, component=producer)
 
-    def unary_output(self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse) -> None:
+    def unary_output(
+        self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse, producer: Optional[str] = None
+    ) -> None:
         """Puts a unary call's output into `response` (shm or inline) with its stats.
+
+        `producer` is the step that returned `output` (the last stage of a fused call; default the header's step).
 
         Raises INVALID_OUTPUT when an inline output is over the unary limit, SHM_UNAVAILABLE when a segment cannot be written.
         """
-        ref = self._segment_for(output, header)
+        producer = producer or header.step
+        ref = self._segment_for(output, header, producer)
         if ref is not None:
             _set_shm(response, ref)
             return
         encoded = ipc.encode_stream(output)
         if encoded.size > self.options.max_unary_output_bytes:
             raise InvalidOutputError(
-                f"step {header.step!r} produced {encoded.size} bytes of output, over the "
+                f"step {producer!r} produced {encoded.size} bytes of output, over the "
                 f"{self.options.max_unary_output_bytes}-byte limit of a unary call: call it with InvokeStream",
-                component=header.step,
+                component=producer,
             )
         inline = response.output.inline
         inline.ipc = encoded.to_pybytes()
@@ -124,12 +129,16 @@ class DataPlane:
         response.stats.output_rows = output.num_rows
         response.stats.output_bytes = encoded.size
 
-    def stream_output(self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse) -> Iterator[data_pb2.TableChunk]:
+    def stream_output(
+        self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse, producer: Optional[str] = None
+    ) -> Iterator[data_pb2.TableChunk]:
         """Yields the output chunks of an InvokeStream and fills `response` (no chunks when it went to a segment).
+
+        `producer` is the step that returned `output` (the last stage of a fused call; default the header's step).
 
         Raises SHM_UNAVAILABLE when a segment cannot be written.
         """
-        ref = self._segment_for(output, header)
+        ref = self._segment_for(output, header, producer or header.step)
         if ref is not None:
             _set_shm(response, ref)
             return

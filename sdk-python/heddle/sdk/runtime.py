@@ -2,7 +2,8 @@
 
 It speaks Python (pyarrow tables, HeddleError) so the gRPC adapter in
 servicer.py stays a thin translation layer. Checks happen in the order of
-docs/protocol.md §5.1: step exists, config, resources, then input.
+docs/protocol.md §5.1: step exists, config, resources, then input; for a
+fused call (§5.4) every stage is checked first, then all run on one context.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import itertools
 import threading
 import traceback
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import pyarrow as pa
 
@@ -207,12 +208,43 @@ class PluginRuntime:
             )
         return entry[1]
 
-    def run(self, call: PreparedCall, table: Optional[pa.Table], ctx: StepContext) -> Optional[pa.Table]:
-        """Runs a prepared call on its decoded input; returns the output table or None (a sink).
+    def prepare_chain(self, header: Any) -> List[PreparedCall]:
+        """Checks 1-3 for an InvokeHeader's step, then for each fused stage of `header.then` (protocol §5.4).
 
-        Raises INVALID_INPUT (missing input), STEP_FAILED, INVALID_OUTPUT, or
-        CANCELLED/DEADLINE_EXCEEDED when the call was cancelled, whatever the step returned.
+        Every stage is checked before anything runs; an error names the failing
+        stage's step as its component (UNKNOWN_STEP, INVALID_CONFIG, MISSING_RESOURCE, RESOURCE_NOT_OPEN).
         """
+        calls = [self.prepare(header.step, header.config_json, header.resources)]
+        calls.extend(self.prepare(stage.step, stage.config_json, stage.resources) for stage in header.then)
+        return calls
+
+    def run(self, call: PreparedCall, table: Optional[pa.Table], ctx: StepContext) -> Optional[pa.Table]:
+        """Runs one prepared call on its decoded input; see `run_chain`."""
+        return self.run_chain([call], table, ctx)
+
+    def run_chain(self, calls: Sequence[PreparedCall], table: Optional[pa.Table], ctx: StepContext) -> Optional[pa.Table]:
+        """Runs prepared calls in order; returns the last output table or None (a sink).
+
+        The first gets `table`; each next one gets the very pyarrow Table the
+        previous returned, in memory (protocol §5.4: no IPC, no copy). `ctx`
+        covers the whole chain, so Cancel and the deadline stop it between and
+        within stages. Raises INVALID_INPUT (missing input), STEP_FAILED,
+        INVALID_OUTPUT naming the failing stage, or CANCELLED/DEADLINE_EXCEEDED
+        when the call was cancelled, whatever the steps returned.
+        """
+        self.calls.add(ctx)
+        try:
+            current = table
+            for call in calls:
+                if ctx.cancelled:
+                    raise ctx.cancellation_error()
+                ctx.step = call.definition.name
+                current = self._run_one(call, current, ctx)
+            return current
+        finally:
+            self.calls.remove(ctx)
+
+    def _run_one(self, call: PreparedCall, table: Optional[pa.Table], ctx: StepContext) -> Optional[pa.Table]:
         definition = call.definition
         params = definition.params
         if table is None and params.input is not None and not params.input_optional:
@@ -222,7 +254,6 @@ class PluginRuntime:
         wrapped = params.input_class(table) if (table is not None and params.input is not None) else None
         ctx.resources = call.resources
         kwargs = build_arguments(params, call.config, wrapped, ctx)
-        self.calls.add(ctx)
         token = context_module.activate(ctx)
         if self._trace_calls:
             self.logger.trace("call started", call_id=ctx.call_id, step=definition.name)
@@ -244,7 +275,6 @@ class PluginRuntime:
             raise error from exc
         finally:
             context_module.deactivate(token)
-            self.calls.remove(ctx)
             if self._trace_calls:
                 self.logger.trace("call finished", call_id=ctx.call_id, step=definition.name)
         if ctx.cancelled:

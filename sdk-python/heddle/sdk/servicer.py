@@ -202,12 +202,12 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
         response = invoke_pb2.InvokeResponse()
         call_input: Optional[CallInput] = None
         try:
-            call = self.runtime.prepare(header.step, header.config_json, header.resources)
+            calls = self.runtime.prepare_chain(header)
             call_input = self.data.unary_input(header)
             ctx = self._context(header, context)
-            output = self.runtime.run(call, call_input.table, ctx)
+            output = self.runtime.run_chain(calls, call_input.table, ctx)
             if output is not None:
-                self.data.unary_output(output, header, response)
+                self.data.unary_output(output, header, response, producer=calls[-1].definition.name)
         except HeddleError as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
         except Exception as exc:
@@ -231,16 +231,16 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
         call_input: Optional[CallInput] = None
         try:
             try:
-                call = self.runtime.prepare(header.step, header.config_json, header.resources)
+                calls = self.runtime.prepare_chain(header)
             except HeddleError:
                 for _ in request_iterator:  # let the host finish sending before it reads our answer
                     pass
                 raise
             call_input = self.data.streamed_input(header, request_iterator)
             ctx = self._context(header, context)
-            output = self.runtime.run(call, call_input.table, ctx)
+            output = self.runtime.run_chain(calls, call_input.table, ctx)
             if output is not None:
-                for chunk in self.data.stream_output(output, header, response):
+                for chunk in self.data.stream_output(output, header, response, producer=calls[-1].definition.name):
                     yield invoke_pb2.InvokeStreamResponse(chunk=chunk)
         except HeddleError as exc:
             response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))

@@ -210,7 +210,7 @@ async fn unary(
         }
         Some(data_ref::Kind::Shm(segment)) => Some(shm::read_segment(segment)?),
     };
-    let component = prepared.component.clone();
+    let component = invoke::producer(&prepared);
     let result = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
     let threshold = header.shm_output_threshold;
     let result = match output::to_segment(result, threshold, state.shm.as_ref(), &component)? {

@@ -121,7 +121,7 @@ async fn run(
 ) -> Result<Option<(data_ref::Kind, u64, u64)>, HeddleError> {
     let prepared = invoke::prepare(state, header)?;
     let input = gather_input(header, &mut inbound).await?;
-    let component = prepared.component.clone();
+    let component = invoke::producer(&prepared);
     let output = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
     let threshold = header.shm_output_threshold;
     let output = match output::to_segment(output, threshold, state.shm.as_ref(), &component)? {

@@ -4,7 +4,7 @@ import { type ServerUnaryCall, type sendUnaryData, status as GrpcStatus } from "
 import { HeddleError, InvalidInputError, InvalidOutputError } from "../core/errors.js";
 import type { InvokeHeader, InvokeRequest, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import type { CallControl } from "./calls.js";
-import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
+import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, lastStepName, runCheckedCall } from "./invoke.js";
 import { MAX_UNARY_OUTPUT_BYTES } from "./options.js";
 import { type PluginRuntime } from "./runtime.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
@@ -51,11 +51,12 @@ async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control
   const outcome = await runCheckedCall(runtime, checked, input, control, startedAt);
   if (outcome.ipc && outcome.ipc.byteLength > MAX_UNARY_OUTPUT_BYTES) {
     const mib = (outcome.ipc.byteLength / (1024 * 1024)).toFixed(1);
+    const producer = lastStepName(checked);
     const tooBig = new InvalidOutputError(
-      `the output of "${header.step}" is ${mib} MiB, over the 16 MiB limit of a unary Invoke: call this step with InvokeStream (hosts that negotiated "streaming" do so for large outputs)`,
-      { component: header.step },
+      `the output of "${producer}" is ${mib} MiB, over the 16 MiB limit of a unary Invoke: call this step with InvokeStream (hosts that negotiated "streaming" do so for large outputs)`,
+      { component: producer },
     );
-    return failed(tooBig, header.step, "checks", startedAt);
+    return failed(tooBig, producer, "checks", startedAt);
   }
   return outcome;
 }

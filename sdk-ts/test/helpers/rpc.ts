@@ -43,16 +43,31 @@ export interface InvokeOptions {
   timeoutMs?: number;
   /** gRPC deadline of the call. */
   grpcDeadlineMs?: number;
+  /** Fused stages run after the step in the same call (header.then, protocol §5.4). */
+  then?: StageOptions[];
+  /** Copied into header.shm_output_threshold (0 = never by handle). */
+  shmOutputThreshold?: number;
+}
+
+/** One fused stage of a test Invoke. */
+export interface StageOptions {
+  step: string;
+  config?: Record<string, unknown> | string;
+  resources?: Record<string, string>;
+}
+
+function configText(config: Record<string, unknown> | string | undefined): string {
+  return typeof config === "string" ? config : JSON.stringify(config ?? {});
 }
 
 /** Builds an InvokeHeader. `inputKind` chooses how the input travels. */
 export function header(step: string, options: InvokeOptions, inputKind: "inline" | "streamed"): InvokeHeader {
-  const config = options.config ?? {};
+  const config = options.config;
   const ipc = options.input instanceof arrow.Table ? arrow.tableToIPC(options.input, "stream") : options.input;
   return {
     callId: options.callId ?? nextCallId(),
     step,
-    configJson: typeof config === "string" ? config : JSON.stringify(config),
+    configJson: configText(config),
     resources: options.resources ?? {},
     input:
       ipc === undefined
@@ -61,8 +76,8 @@ export function header(step: string, options: InvokeOptions, inputKind: "inline"
           ? { kind: { $case: "inline", inline: { ipc: Buffer.from(ipc), numRows: 0 } } }
           : { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } },
     timeoutMs: options.timeoutMs ?? 0,
-    shmOutputThreshold: 0,
-    then: [],
+    shmOutputThreshold: options.shmOutputThreshold ?? 0,
+    then: (options.then ?? []).map((stage) => ({ step: stage.step, configJson: configText(stage.config), resources: stage.resources ?? {} })),
   };
 }
 

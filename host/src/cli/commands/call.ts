@@ -1,6 +1,10 @@
 // `heddle-host call <plugin-dir> <namespace.step>`: run one step from the shell.
 import type { Command } from "commander";
+import { closeSync, openSync, readSync } from "node:fs";
+import type { Table } from "apache-arrow";
 import { readTableInput } from "../../arrow/input-formats.js";
+import { isIpcFile } from "../../data/call-data.js";
+import type { TableRef } from "../../data/table-ref.js";
 import { writeTableOutput } from "../../arrow/output-formats.js";
 import { CliError } from "../../errors.js";
 import { parseCallArgs, type RawCallOptions } from "../call-args.js";
@@ -22,15 +26,20 @@ export function registerCallCommand(program: Command): void {
     .option("--output <file>", "where to write the output; - for stdout", "-")
     .option("--format <format>", "output format: json, csv or arrow", "json")
     .option("--timeout <ms>", "deadline for the call in milliseconds")
+    .option("--shm-threshold <size>", "tables of at least this many bytes go by shared-memory handle to plugins with shm (default 1MiB)")
+    .option("--shm-budget <size>", "shared memory for segments before the oldest spill to disk, e.g. 8GiB or 50% (default 50%)")
     .addHelpText("after", `
 Examples:
   heddle-host call ./my-plugin demo.tag --config '{"column":"tag","value":"x"}' --input rows.json
-  heddle-host call ./counter demo.count --resource counter='{"start":5}' --input data.csv --format csv`)
+  heddle-host call ./counter demo.count --resource counter='{"start":5}' --input data.csv --format csv
+  heddle-host call ./my-plugin demo.tag --input big.arrow   # an Arrow IPC file is mapped by the plugin, not read by the host`)
     .action(async (pluginRef: string, qualified: string, raw: RawCallOptions, cmd: Command) => {
       const args = parseCallArgs(raw);
-      // Read the input before starting anything: a bad file fails fast.
-      const input = args.input === undefined ? undefined : await readTableInput(args.input);
+      // An Arrow IPC *file* is handed over by mapping the file itself; other inputs are read first, so a bad file fails fast.
+      const byHandle = args.input !== undefined && startsLikeIpcFile(args.input);
+      let input: Table | TableRef | undefined = args.input === undefined || byHandle ? undefined : await readTableInput(args.input);
       await withHost(cmd, async (host) => {
+        if (byHandle) input = host.refFromArrowFile(args.input!);
         const plugin = await host.load(pluginRef, { pool: 1 }); // one call needs one process
         const target = findStep(plugin.manifest, qualified, plugin.name);
         if (!target.takesInput && input) {
@@ -48,6 +57,22 @@ Examples:
           stream: plugin.handshake.capabilities.includes("streaming"),
         });
         await writeTableOutput(output, args.format, args.output);
-      });
+      }, { shmThreshold: args.shmThreshold, shmBudget: args.shmBudget });
     });
+}
+
+/** True when `path` is a readable file starting with the Arrow IPC file magic (stdin and other formats: false). */
+function startsLikeIpcFile(path: string): boolean {
+  if (path === "-") return false;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(6);
+      return readSync(fd, head, 0, 6, 0) === 6 && isIpcFile(head);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // readTableInput reports the problem with INPUT_READ_FAILED
+  }
 }

@@ -25,13 +25,15 @@ const loadDescribe = async (): Promise<Registrar> => (await import("./describe.j
 const loadCall = async (): Promise<Registrar> => (await import("./call.js")).registerCallCommand;
 const loadNew = async (): Promise<Registrar> => (await import("./new.js")).registerNewCommand;
 const loadDev = async (): Promise<Registrar> => (await import("./dev.js")).registerDevCommand;
+const loadInspect = async (): Promise<Registrar> => (await import("./inspect.js")).registerInspectCommand;
 
-/** describe, call, new, dev: commands that run plugins or look inside hosts. */
+/** describe, call, new, dev, inspect: commands that run plugins or look inside hosts. */
 const PLUGIN_COMMANDS: LazyCommand[] = [
   { name: "describe", term: "describe <plugin-dir>", description: "start a plugin and print its manifest (steps, resources, commands, schemas) and handshake as JSON", load: loadDescribe },
   { name: "call", term: "call [options] <plugin-dir> <step>", description: "start a plugin, call one step and print its output table", load: loadCall },
   { name: "new", term: "new [options] <dir>", description: "create a new plugin folder (heddle-plugin.json, plugin code, a test, README)", load: loadNew },
   { name: "dev", term: "dev <plugin-dir>", description: "run a plugin and restart it on every change to its folder (Ctrl-C to stop)", load: loadDev },
+  { name: "inspect", term: "inspect", description: "look inside running hosts (inspect memory: live shared-memory segments)", load: loadInspect },
 ];
 
 /** All top-level commands, in the order the help lists them. */

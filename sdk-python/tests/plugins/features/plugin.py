@@ -2,7 +2,8 @@
 
 Resource classes with close(), dataclass and Enum configs, current(), the
 standard logging bridge, check_cancelled(), optional bindings, a command
-that waits for cancellation, print() to a command's stdout.
+that waits for cancellation, print() to a command's stdout, identity of
+tables handed between fused stages.
 """
 
 import dataclasses
@@ -79,6 +80,30 @@ def spin(config: SpinConfig, ctx) -> Table:
     while True:
         ctx.check_cancelled()
         ctx.wait(0.005)
+
+
+class NoConfig(StepConfig):
+    pass
+
+
+_remembered: dict = {}
+
+
+@plugin.step(name="remember")
+def remember(config: NoConfig, input: Table) -> Table:
+    """Returns its input plus a column and keeps that output, for `same_as_remembered` (fused calls, §5.4)."""
+    output = input.arrow.append_column("remembered", pa.array([True] * input.arrow.num_rows))
+    _remembered["table"] = output
+    return Table(output)
+
+
+@plugin.step(name="same_as_remembered")
+def same_as_remembered(config: NoConfig, input: Table) -> Table:
+    """Reports whether its input is the very table `remember` returned (same object, same buffer address)."""
+    previous = _remembered.get("table")
+    same_object = input.arrow is previous
+    same_buffer = previous is not None and input.arrow.column(0).chunk(0).buffers()[1].address == previous.column(0).chunk(0).buffers()[1].address
+    return Table.from_pydict({"same_object": [same_object], "same_buffer": [same_buffer]})
 
 
 @plugin.command(name="wait_cancel", mode="async")
