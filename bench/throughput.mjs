@@ -25,7 +25,8 @@ export async function throughput() {
   for (let i = 0; i < 5; i++) src.copy(dst);
   const copyGBs = (5 * ipcBytes) / ((nowUs() - t0) / 1e6) / 1e9;
   console.log(`Buffer.copy of ${(ipcBytes / 1e6).toFixed(0)} MB: ${copyGBs.toFixed(2)} GB/s`);
-  const host = new PluginHost({ logLevel: "error" });
+  // shm off: this measures inline Arrow IPC (bench/handoff measures handles).
+  const host = new PluginHost({ logLevel: "error", shm: false });
   try {
     for (const lang of languages) {
       const plugin = await host.load(conformance(lang));

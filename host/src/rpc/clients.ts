@@ -44,6 +44,9 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
   // A local socket: reconnect fast if a connection attempt races the listener.
   "grpc.initial_reconnect_backoff_ms": 50,
+  // HTTP/2's default 64 KiB stream window makes the plugin wait for a
+  // WINDOW_UPDATE every 64 KiB of output: let large tables flow.
+  "grpc-node.flow_control_window": 64 * 1024 * 1024,
   "grpc.max_reconnect_backoff_ms": 1000,
 };
 
