@@ -11,7 +11,8 @@ const RUNS = 7;
 
 /** The bare-interpreter floor per language: same runtime, same libraries, no plugin. */
 const floors = {
-  python: [python, ["-c", "import grpc, grpc_health.v1.health, google.protobuf, pyarrow, pyarrow.ipc"]],
+  // The libraries the conformance plugins import (the Python one uses pyarrow.compute).
+  python: [python, ["-c", "import grpc, grpc_health.v1.health, google.protobuf, pyarrow, pyarrow.ipc, pyarrow.compute"]],
   ts: [process.execPath, ["-e", "require('@grpc/grpc-js'); require('grpc-health-check'); require('apache-arrow'); require('zod')"]],
   go: ["true", []],
   rust: ["true", []],
