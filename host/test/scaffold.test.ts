@@ -57,11 +57,20 @@ describe("heddle-host new", () => {
     expect(tests.stdout).toContain("2 passed");
   });
 
+  it.each([
+    ["go", "hello_go", ["README.md", "go.mod", "go.sum", "heddle-plugin.json", "main.go"]],
+    ["rust", "hello_rust", ["Cargo.lock", "Cargo.toml", "README.md", "heddle-plugin.json", "src"]],
+  ])("--lang %s: a plugin the host builds from source, describes and calls", async (lang, namespace, files) => {
+    const dir = join(await temp.make(), namespace.replace("_", "-"));
+    await scaffoldWorks(dir, lang, namespace);
+    expect((await readdir(dir)).sort()).toEqual(files);
+  }, 600_000);
+
   it("refuses an unknown language or a non-empty folder (USAGE)", async () => {
     const dir = join(await temp.make(), "x");
     const lang = await cli(["new", "--lang", "cobol", dir]);
     expect(lang.exitCode).toBe(2);
-    expect(lang.stderr).toMatch(/^error\[USAGE\] heddle-host new: --lang must be one of ts, python/m);
+    expect(lang.stderr).toMatch(/^error\[USAGE\] heddle-host new: --lang must be one of ts, python, go, rust/m);
     await cli(["new", "--lang", "ts", dir]);
     const again = await cli(["new", "--lang", "python", dir]);
     expect(again.exitCode).toBe(2);

@@ -1,13 +1,17 @@
 // Writes a new plugin folder from a scaffold; never overwrites files.
 import { mkdir, readdir, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CliError } from "../errors.js";
+import { goScaffold } from "./go.js";
 import { pythonScaffold } from "./python.js";
+import { rustScaffold } from "./rust.js";
 import { typescriptScaffold } from "./typescript.js";
-import type { ScaffoldNames } from "./types.js";
+import type { ScaffoldFiles, ScaffoldNames } from "./types.js";
+import { existsSync } from "node:fs";
+import { findUp, HOST_PACKAGE_DIR } from "../runtime/locate.js";
 
 /** Languages `heddle-host new` can scaffold. */
-export const SCAFFOLD_LANGUAGES = ["ts", "python"] as const;
+export const SCAFFOLD_LANGUAGES = ["ts", "python", "go", "rust"] as const;
 /** One of SCAFFOLD_LANGUAGES. */
 export type ScaffoldLanguage = (typeof SCAFFOLD_LANGUAGES)[number];
 
@@ -37,8 +41,32 @@ export async function writeScaffold(dir: string, lang: string, name?: string): P
     });
   }
   const names = scaffoldNames(abs, name);
-  const files = lang === "ts" ? typescriptScaffold(names) : pythonScaffold(names);
+  const files = await filesFor(lang as ScaffoldLanguage, names);
   await mkdir(abs, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) await writeFile(join(abs, rel), content);
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(dirname(join(abs, rel)), { recursive: true });
+    await writeFile(join(abs, rel), content);
+  }
   return Object.keys(files);
+}
+
+async function filesFor(lang: ScaffoldLanguage, names: ScaffoldNames): Promise<ScaffoldFiles> {
+  switch (lang) {
+    case "ts": return typescriptScaffold(names);
+    case "python": return pythonScaffold(names);
+    // Go and Rust plugins build against this checkout's SDKs until those are published.
+    case "go": return goScaffold(names, join(sdkRoot("sdk-go/go.mod"), "sdk-go"));
+    case "rust": return rustScaffold(names, join(sdkRoot("sdk-rust/Cargo.toml"), "sdk-rust"));
+  }
+}
+
+/** The checkout that holds `marker` above the host package; USAGE when there is none. */
+function sdkRoot(marker: string): string {
+  const root = findUp(HOST_PACKAGE_DIR, (d) => existsSync(join(d, marker)));
+  if (!root) {
+    throw new CliError("USAGE", "the Go and Rust scaffolds need the Heddle Host checkout (sdk-go, sdk-rust) next to this host", {
+      component: "heddle-host new", hint: "run heddle-host from the repository, or scaffold ts/python",
+    });
+  }
+  return root;
 }
