@@ -91,8 +91,13 @@ func TestShutdownLetsInFlightCallsFinish(t *testing.T) {
 	if _, err := p.control.Shutdown(ctx(t), &pluginv1.ShutdownRequest{GraceMs: 20_000}); err != nil {
 		t.Fatal(err)
 	}
-	// While draining: health says NOT_SERVING and new calls are refused.
-	if got := healthStatus(t, p, "plugin"); got != "NOT_SERVING" {
+	// While draining: health says NOT_SERVING and new calls are refused. The
+	// plugin answers Shutdown first and starts draining right after, so poll.
+	got := healthStatus(t, p, "plugin")
+	for deadline := time.Now().Add(2 * time.Second); got != "NOT_SERVING" && time.Now().Before(deadline); got = healthStatus(t, p, "plugin") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got != "NOT_SERVING" {
 		t.Errorf("health while shutting down: %s", got)
 	}
 	_, err := p.plugin.Invoke(ctx(t), &pluginv1.InvokeRequest{Header: call{step: "echo"}.header(t)})

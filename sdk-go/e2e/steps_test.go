@@ -160,6 +160,13 @@ func TestSteps(t *testing.T) {
 	t.Run("log", func(t *testing.T) {
 		out := p.invokeOK(t, call{step: "log", config: map[string]any{"message": "hello from the log step"}, input: people})
 		sameRows(t, out, people.ToRows())
+		// The plugin's stderr reaches the buffer through a pipe after the call
+		// returns: wait for the line rather than racing it.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if strings.Contains(p.stderr.String(), "hello from the log step") {
+				break
+			}
+		}
 		var found bool
 		for _, line := range strings.Split(p.stderr.String(), "\n") {
 			var rec struct {
