@@ -1,1 +1,0 @@
-cmd_Release/heddle_inprocess.node := ln -f "Release/obj.target/heddle_inprocess.node" "Release/heddle_inprocess.node" 2>/dev/null || (rm -rf "Release/heddle_inprocess.node" && cp -af "Release/obj.target/heddle_inprocess.node" "Release/heddle_inprocess.node")

@@ -1,1 +1,0 @@
-cmd_Release/heddle_native.node := ln -f "Release/obj.target/heddle_native.node" "Release/heddle_native.node" 2>/dev/null || (rm -rf "Release/heddle_native.node" && cp -af "Release/obj.target/heddle_native.node" "Release/heddle_native.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/heddle_native.node := g++ -o Release/obj.target/heddle_native.node -shared -pthread -rdynamic -m64  -Wl,-soname=heddle_native.node -Wl,--start-group Release/obj.target/heddle_native/src/shm.o -Wl,--end-group 
