@@ -42,7 +42,7 @@ $(STAMPS)/rust: $(wildcard sdk-rust/Cargo.toml sdk-rust/Cargo.lock) | $(STAMPS)
 	@touch $@
 
 native: $(STAMPS)/native
-$(STAMPS)/native: $(wildcard native/src/*.c native/include/*.h) native/binding.gyp $(STAMPS)/node
+$(STAMPS)/native: $(wildcard native/src/*.c native/src/*.h native/include/*.h) native/binding.gyp $(STAMPS)/node
 	cd native && npx node-gyp rebuild --loglevel=error >/dev/null
 	@touch $@
 
