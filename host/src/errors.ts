@@ -3,21 +3,13 @@
 // the stable strings the CLI prints and scripts match on.
 import { ErrorCode, errorCodeToJSON, type Error as ProtoError } from "@heddle/sdk/gen/heddle/plugin/v1/errors";
 
-/** The stable error code names (ErrorCode without its ERROR_CODE_ prefix). */
-export type ErrorCodeName =
-  | "INVALID_CONFIG" | "INVALID_INPUT" | "UNKNOWN_STEP" | "UNKNOWN_RESOURCE" | "RESOURCE_NOT_OPEN"
-  | "RESOURCE_INIT_FAILED" | "STEP_FAILED" | "INVALID_OUTPUT" | "CANCELLED" | "DEADLINE_EXCEEDED"
-  | "UNKNOWN_COMMAND" | "COMMAND_FAILED" | "UNSUPPORTED" | "MISSING_RESOURCE" | "INTERNAL"
-  | "MANIFEST_INVALID" | "PLUGIN_START_FAILED" | "PLUGIN_START_TIMEOUT" | "HANDSHAKE_FAILED"
-  | "PROTOCOL_MISMATCH" | "COOKIE_MISMATCH" | "PLUGIN_CRASHED" | "PLUGIN_UNAVAILABLE" | "TRANSPORT"
-  | "INPUT_READ_FAILED" | "USAGE" | "BUILD_FAILED" | "OUTPUT_WRITE_FAILED" | "PLUGIN_NOT_FOUND"
-  | "SEGMENT_INVALID" | "SEGMENT_NOT_FOUND" | "SEGMENT_TOO_LARGE" | "SHM_UNAVAILABLE"
-  | "REGISTRY_UNREACHABLE" | "REGISTRY_ERROR" | "REGISTRY_UNAUTHORIZED" | "REGISTRY_FORBIDDEN"
-  | "REGISTRY_KEY_CHANGED" | "REGISTRY_BAD_REQUEST" | "PACKAGE_NOT_FOUND" | "VERSION_NOT_FOUND"
-  | "VERSION_YANKED" | "VERSION_EXISTS" | "PLATFORM_UNSUPPORTED" | "INTEGRITY_MISMATCH"
-  | "SIGNATURE_INVALID" | "SIGNATURE_UNKNOWN_KEY" | "UNSAFE_ARCHIVE" | "PACKAGE_TOO_LARGE"
-  | "DOWNLOAD_FAILED" | "LOCKFILE_INVALID" | "INSTALL_LOCKED" | "PLUGIN_NOT_INSTALLED"
-  | "BLOB_NOT_FOUND" | "NAMESPACE_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED";
+type StripPrefix<K> = K extends `ERROR_CODE_${infer Name}` ? Name : never;
+
+/**
+ * The stable error code names: ErrorCode from errors.proto without its
+ * ERROR_CODE_ prefix, derived from the generated enum so the table has one source.
+ */
+export type ErrorCodeName = Exclude<StripPrefix<keyof typeof ErrorCode>, "UNSPECIFIED">;
 
 /** Extra facts an error may carry. */
 export interface HostErrorDetails {
