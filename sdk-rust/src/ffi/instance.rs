@@ -148,33 +148,8 @@ impl InProcessPlugin {
         }
     }
 
+    /// The gRPC server's own binding check (`MISSING_RESOURCE`, `RESOURCE_NOT_OPEN`).
     fn bind(&self, needs: &[crate::core::options::Requirement], given: &HashMap<String, String>, component: &str) -> Result<HashMap<String, OpenResource>, HeddleError> {
-        for need in needs {
-            if !given.contains_key(&need.binding) && !need.optional {
-                return Err(HeddleError::new(
-                    ErrorCode::MissingResource,
-                    format!("{component} needs a {:?} resource bound as {:?}; open one and pass its instance id under {:?}", need.kind, need.binding, need.binding),
-                )
-                .with_component(component));
-            }
-        }
-        let mut bound = HashMap::new();
-        for (binding, id) in given {
-            let open = self.resources.get(id).ok_or_else(|| {
-                HeddleError::new(ErrorCode::ResourceNotOpen, format!("resource instance {id:?} (bound as {binding:?}) is not open in this plugin; open it first or check the id"))
-                    .with_component(component)
-            })?;
-            if let Some(need) = needs.iter().find(|n| &n.binding == binding) {
-                if open.kind != need.kind {
-                    return Err(HeddleError::new(
-                        ErrorCode::ResourceNotOpen,
-                        format!("resource instance {id:?} bound as {binding:?} is a {:?}, but {component} needs a {:?} there", open.kind, need.kind),
-                    )
-                    .with_component(component));
-                }
-            }
-            bound.insert(binding.clone(), open);
-        }
-        Ok(bound)
+        crate::sdk::invoke::bind_resources(&self.resources, needs, given, component)
     }
 }

@@ -122,7 +122,7 @@ async fn run(
             HeddleError::invalid_config("", format!("cluster_json: {}", e.message()))
         })?
     };
-    let resources = bind_resources(state, &[], &request.resources, component)?;
+    let resources = bind_resources(&state.resources, &[], &request.resources, component)?;
     let cancellation = Cancellation::new();
     let guard = state.calls.register(&request.call_id, cancellation.clone());
     let info = Arc::new(CallInfo {

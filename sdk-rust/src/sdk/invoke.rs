@@ -14,7 +14,7 @@ use crate::core::cancellation::{CancelReason, Cancellation};
 use crate::core::context::{CallInfo, StepContext};
 use crate::core::errors::{ErrorCode, HeddleError};
 use crate::core::options::Requirement;
-use crate::core::resource::OpenResource;
+use crate::core::resource::{OpenResource, ResourceRegistry};
 use crate::core::step::{Output, StepDef};
 use crate::core::table::Table;
 use crate::proto::InvokeHeader;
@@ -86,7 +86,7 @@ pub(crate) fn prepare_step(
         .schema
         .parse(config_json)
         .map_err(|e| e.with_component(component.clone()))?;
-    let resources = bind_resources(state, &def.resources, given, &component)?;
+    let resources = bind_resources(&state.resources, &def.resources, given, &component)?;
     Ok(Prepared {
         def,
         component,
@@ -98,7 +98,7 @@ pub(crate) fn prepare_step(
 /// Resolves the call's bindings against the step's requirements; bindings
 /// the step does not declare are passed through when open.
 pub(crate) fn bind_resources(
-    state: &State,
+    open_resources: &ResourceRegistry,
     needs: &[Requirement],
     given: &HashMap<String, String>,
     component: &str,
@@ -117,7 +117,7 @@ pub(crate) fn bind_resources(
         }
     }
     for (binding, id) in given {
-        let open = state.resources.get(id).ok_or_else(|| {
+        let open = open_resources.get(id).ok_or_else(|| {
             HeddleError::sdk(
                 ErrorCode::ResourceNotOpen,
                 format!("resource instance {id:?} (bound as {binding:?}) is not open in this plugin; open it first or check the id"),

@@ -12,7 +12,7 @@ mod calls;
 mod commands;
 mod controller;
 mod deadline;
-mod invoke;
+pub(crate) mod invoke;
 mod lifecycle;
 mod manifest;
 mod output;
