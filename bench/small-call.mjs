@@ -1,6 +1,9 @@
 // Small-call round trip: a one-row table through `conformance.echo`, host→plugin,
 // sequential (p50/p99) and with 8 calls in flight (calls/s), against a raw
 // grpc-js echo server on the same kind of Unix socket, measured in the same run.
+// Per plugin three ways: IPC bytes in and out over the frame lane (what the host
+// pays when it forwards tables between steps), the same with JS Tables (adds
+// apache-arrow encode + decode in the host), and IPC bytes over gRPC (frames off).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -53,21 +56,28 @@ async function rawBaseline(payload) {
 }
 
 const show = (name, m) =>
-  `${name.padEnd(18)} p50 ${fmtUs(m.p50).padStart(9)}  p99 ${fmtUs(m.p99).padStart(9)}  ${Math.round(m.perSec).toString().padStart(6)} calls/s`;
+  `${name.padEnd(26)} p50 ${fmtUs(m.p50).padStart(9)}  p99 ${fmtUs(m.p99).padStart(9)}  ${Math.round(m.perSec).toString().padStart(6)} calls/s`;
 
 export async function smallCall() {
   const input = tableFromArrays({ id: BigInt64Array.from([1n]), name: ["a"] });
-  const raw = await rawBaseline(Buffer.from(tableToIPC(input, "stream")));
+  const ipc = tableToIPC(input, "stream");
+  const raw = await rawBaseline(Buffer.from(ipc));
   console.log(show("raw grpc-js echo", raw));
-  const host = new PluginHost({ logLevel: "error" });
-  try {
-    for (const lang of languages) {
-      const plugin = await host.load(conformance(lang));
-      const m = await measure(() => plugin.invoke("echo", { config: {}, input }));
-      console.log(`${show(`host→${lang}`, m)}  | p50 ${ratio(m.p50, raw.p50)} of raw, calls/s ${ratio(m.perSec, raw.perSec)} of raw`);
-      await plugin.stop();
+  const ways = [
+    ["frames, bytes", { frames: true }, { input: ipc, output: "ipc" }],
+    ["frames, Table", { frames: true }, { input }],
+    ["gRPC, bytes", { frames: false }, { input: ipc, output: "ipc" }],
+  ];
+  for (const lang of languages) {
+    for (const [way, hostOptions, callOptions] of ways) {
+      const host = new PluginHost({ logLevel: "error", ...hostOptions });
+      try {
+        const plugin = await host.load(conformance(lang));
+        const m = await measure(() => plugin.invoke("echo", { config: {}, ...callOptions }));
+        console.log(`${show(`host→${lang} ${way}`, m)}  | p50 ${ratio(m.p50, raw.p50)} of raw, calls/s ${ratio(m.perSec, raw.perSec)} of raw`);
+      } finally {
+        await host.close();
+      }
     }
-  } finally {
-    await host.close();
   }
 }

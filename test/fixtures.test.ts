@@ -256,6 +256,26 @@ describe("invalid-arrow", () => {
   });
 });
 
+describe("bad-frames", () => {
+  it("a plugin that breaks the frame lane: that call fails with TRANSPORT, later calls use gRPC", async () => {
+    const { host, logs } = newHost();
+    const plugin = await host.load(fixture("bad-frames"));
+    expect(plugin.handshake.capabilities).toContain("frames");
+    const broken = await failure(plugin.invoke("where"));
+    expect(broken).toMatchObject({ code: "TRANSPORT", plugin: "bad-frames", component: "badframes.where" });
+    expect(broken.message).toMatch(/reserved bytes/);
+    expect(logs.some((r) => r.level === "warn" && /frame lane closed/.test(r.message))).toBe(true);
+    expect(rows(await plugin.invoke("where"))).toEqual([{ lane: "grpc" }]);
+  });
+
+  it("with frames: false the host does not offer the lane", async () => {
+    const { host } = newHost({ frames: false });
+    const plugin = await host.load(fixture("bad-frames"));
+    expect(plugin.handshake.capabilities).not.toContain("frames");
+    expect(rows(await plugin.invoke("where"))).toEqual([{ lane: "grpc" }]);
+  });
+});
+
 describe("huge-output", () => {
   it("receives a ~51 MB table through InvokeStream intact", async () => {
     const { host } = newHost();

@@ -32,6 +32,12 @@ export interface HostOptions {
   restartWindowMs?: number;
   /** Stop every plugin when the host process gets SIGINT/SIGTERM or exits. Default true. */
   handleProcessSignals?: boolean;
+  /**
+   * Offer the `frames` capability: Invoke over the frame lane (protocol §5.5)
+   * instead of gRPC when the plugin supports it. Default true, unless the
+   * environment sets HEDDLE_FRAMES=0.
+   */
+  frames?: boolean;
   /** Offer the `shm` capability (protocol §8) when /dev/shm is writable. Default true. */
   shm?: boolean;
   /** Tables of at least this many Arrow IPC bytes go to shm-capable plugins by handle. Default 1 MiB. */
@@ -64,7 +70,7 @@ export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 /** Protocol versions this host speaks, highest first. */
 export const HOST_PROTOCOL_VERSIONS: readonly number[] = [1];
 /** Capability flags this host supports (protocol §2.4); `shm` is offered only when the host has a segment folder. */
-export const HOST_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm"];
+export const HOST_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm", "frames"];
 /** Default of `shmThreshold`. */
 export const DEFAULT_SHM_THRESHOLD = 1024 * 1024;
 /** The magic cookie of protocol §2.1. */
@@ -90,6 +96,7 @@ export function resolveHostOptions(options: HostOptions = {}): ResolvedHostOptio
     restartWindowMs: options.restartWindowMs ?? 60_000,
     handleProcessSignals: options.handleProcessSignals ?? true,
     shm: options.shm ?? true,
+    frames: options.frames ?? process.env.HEDDLE_FRAMES !== "0",
     shmThreshold: positive(options.shmThreshold, "shmThreshold") ?? DEFAULT_SHM_THRESHOLD,
     shmBudget: positive(options.shmBudget, "shmBudget") ?? Math.floor(totalmem() / 2),
     spillDir: options.spillDir ?? join(heddleHome, "spill"),

@@ -18,4 +18,4 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
  * Capability flags this SDK implements (docs/protocol.md §2.4). `shm` is only
  * announced when HEDDLE_SHM_DIR is a writable folder and @heddle/native loads.
  */
-export const SDK_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm"];
+export const SDK_CAPABILITIES: readonly string[] = ["streaming", "cancel", "commands", "shm", "frames"];

@@ -145,9 +145,13 @@ async function run(plugin: LoadedPlugin, c: Case, logs: LogRecord[]) {
   }
 }
 
-describe.each(langs)("conformance: %s SDK", (lang) => {
+// Each SDK twice: Invoke over the frame lane (protocol §5.5) and over gRPC (§5.1–5.2).
+const runs = langs.flatMap((lang) => [[lang, "frames"], [lang, "grpc"]] as const);
+
+describe.each(runs)("conformance: %s SDK over %s", (lang, transport) => {
   const logs: LogRecord[] = [];
-  const host = new PluginHost({ logLevel: "info", logSink: (rec: LogRecord) => logs.push(rec) });
+  const frames = transport === "frames";
+  const host = new PluginHost({ logLevel: "info", logSink: (rec: LogRecord) => logs.push(rec), frames });
   let plugin: LoadedPlugin;
 
   beforeAll(async () => {
@@ -172,7 +176,7 @@ describe.each(langs)("conformance: %s SDK", (lang) => {
     // An SDK that does not advertise shm (yet) has nothing to check here: reported as skipped.
     if (!plugin.handshake.capabilities.includes("shm")) ctx.skip();
     if (c.shm!.budget) {
-      const own = new PluginHost({ shmBudget: c.shm!.budget, logLevel: "warn" });
+      const own = new PluginHost({ shmBudget: c.shm!.budget, logLevel: "warn", frames });
       try {
         await runShm(own, await own.load(join(pluginsDir, lang)), c);
       } finally {

@@ -13,8 +13,12 @@ import { TableRef } from "./table-ref.js";
 /** What `plugin.invoke` accepts as input. */
 export type InvokeInput = Table | Uint8Array | TableRef;
 
-/** What `plugin.invoke` returns: a Table (default) or a TableRef (`output: "ref"`). */
-export type OutputMode = "table" | "ref";
+/**
+ * What `plugin.invoke` returns: a Table (default), a TableRef (`ref`), or the
+ * output's Arrow IPC stream bytes undecoded (`ipc`: for forwarding a table
+ * without paying for JS Arrow decoding).
+ */
+export type OutputMode = "table" | "ref" | "ipc";
 
 /** The input as the RPC layer sends it, and what to undo when the call ends. */
 export interface PreparedInput {
@@ -65,7 +69,9 @@ export function prepareInput(plane: DataPlane | undefined, input: InvokeInput | 
   if (!side.shm || !plane) {
     return input instanceof Uint8Array ? { input, ...none } : { input: tableToIPC(input, "stream"), inputRows: input.numRows, ...none };
   }
-  const fileBytes = input instanceof Uint8Array ? (isIpcFile(input) ? input : undefined) : tableToIPC(input, "file");
+  // Buffers well under the threshold cannot make an IPC file over it: skip the file encoding.
+  const small = !(input instanceof Uint8Array) && tableBytes(input) * 2 < plane.thresholdBytes;
+  const fileBytes = input instanceof Uint8Array ? (isIpcFile(input) ? input : undefined) : small ? undefined : tableToIPC(input, "file");
   if (!fileBytes || fileBytes.length < plane.thresholdBytes) {
     if (input instanceof Uint8Array) return { input, ...none };
     return { input: tableToIPC(input, "stream"), inputRows: input.numRows, ...none };
@@ -75,9 +81,14 @@ export function prepareInput(plane: DataPlane | undefined, input: InvokeInput | 
   return { inputRef: ref, done: () => plane.registry.release(ref.segmentId, side.holder) };
 }
 
+/** Bytes of a table's Arrow buffers (its IPC size without metadata and padding). */
+function tableBytes(table: Table): number {
+  return table.data.reduce((n, d) => n + d.byteLength, 0);
+}
+
 /** InvokeHeader.shm_output_threshold for a call. */
 export function outputThreshold(plane: DataPlane | undefined, side: CallSide, mode: OutputMode): number {
-  if (!side.shm || !plane) return 0;
+  if (!side.shm || !plane || mode === "ipc") return 0;
   return mode === "ref" ? 1 : plane.thresholdBytes;
 }
 
@@ -87,8 +98,9 @@ export function outputThreshold(plane: DataPlane | undefined, side: CallSide, mo
  * once (the mapping stays valid until the Table is collected); for `ref` the
  * caller gets a TableRef. Bytes asked for as `ref` are written to a segment.
  */
-export function resolveOutput(plane: DataPlane | undefined, out: InvokeOutput, side: CallSide, mode: OutputMode): Table | TableRef | null {
+export function resolveOutput(plane: DataPlane | undefined, out: InvokeOutput, side: CallSide, mode: OutputMode): Table | TableRef | Uint8Array | null {
   if (out === null) return null;
+  if (mode === "ipc" && out instanceof Uint8Array) return out;
   const who = `plugin ${side.plugin} (${side.component})`;
   if (!(out instanceof Uint8Array)) {
     if (!plane) throw new SegmentError("SEGMENT_INVALID", `${who} answered with a segment, but this host has no data plane`);

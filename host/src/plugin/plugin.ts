@@ -35,7 +35,7 @@ export interface InvokeOptions {
   signal?: AbortSignal;
   /** Force InvokeStream (large outputs). Inputs over 4 MiB always stream (unless sent by handle). */
   stream?: boolean;
-  /** `table` (default): resolve with a Table (mapped zero-copy when it came by handle); `ref`: resolve with a TableRef. */
+  /** `table` (default): resolve with a Table (mapped zero-copy when it came by handle); `ref`: a TableRef; `ipc`: the output's IPC stream bytes. */
   output?: OutputMode;
   /**
    * Further steps of the same plugin fused into this call: each runs on the
@@ -188,8 +188,9 @@ export class Plugin extends EventEmitter implements SlotOwner {
    * (plugin errors, PLUGIN_CRASHED, SEGMENT_* for bad handles, …).
    */
   invoke(step: string, opts: InvokeOptions & { output: "ref" }): Promise<TableRef | null>;
+  invoke(step: string, opts: InvokeOptions & { output: "ipc" }): Promise<Uint8Array | null>;
   invoke(step: string, opts?: InvokeOptions): Promise<Table | null>;
-  async invoke(step: string, opts: InvokeOptions = {}): Promise<Table | TableRef | null> {
+  async invoke(step: string, opts: InvokeOptions = {}): Promise<Table | TableRef | Uint8Array | null> {
     const component = `${this.manifest.namespace}.${step}`;
     const deadlineAt = opts.timeoutMs && opts.timeoutMs > 0 ? Date.now() + opts.timeoutMs : undefined;
     const data = this.init.data;

@@ -11,6 +11,8 @@ import type { CallTarget, InflightCall } from "../rpc/call-runner.js";
 import { connectClients, unary, type PluginClients } from "../rpc/clients.js";
 import { mapGrpcError, type GrpcErrorContext } from "../rpc/grpc-errors.js";
 import { rpcDescribe, rpcHandshake, type HandshakeInfo } from "../rpc/handshake.js";
+import { FrameConnection } from "../rpc/frames/connection.js";
+import { framesSocketPath } from "@heddle/sdk/frames";
 import type { LaunchSpec } from "../runtime/types.js";
 import { HOST_NAME, HOST_VERSION } from "../version.js";
 import { crashError, startExitError } from "./exit-errors.js";
@@ -53,6 +55,8 @@ export class PluginProcess implements CallTarget {
   private crashReason?: string;
   private stopPromise?: Promise<void>;
   private readonly cleanedUp: Promise<void>;
+  /** The frame-lane connection (protocol §5.5), when negotiated and connected. */
+  frames?: FrameConnection;
 
   private constructor(
     private readonly ctx: ProcessStartContext,
@@ -119,10 +123,12 @@ export class PluginProcess implements CallTarget {
       clients = connectClients(line.address);
       const rpcBudget = () => Math.max(2_000, deadline - Date.now());
       const host = { name: HOST_NAME, version: HOST_VERSION };
-      const offered = ctx.shmDir ? HOST_CAPABILITIES : HOST_CAPABILITIES.filter((c) => c !== "shm");
+      const offered = HOST_CAPABILITIES.filter((c) => (c !== "shm" || ctx.shmDir) && (c !== "frames" || ctx.options.frames));
       const handshake = await Promise.race([rpcHandshake(clients, name, line.protocolVersion, host, rpcBudget(), offered), exitedEarly]);
       const manifest = await Promise.race([rpcDescribe(clients, name, rpcBudget()), exitedEarly]);
-      return new PluginProcess(ctx, spawned, dir, clients, { ...handshake, pid: handshake.pid || spawned.pid! }, manifest);
+      const proc = new PluginProcess(ctx, spawned, dir, clients, { ...handshake, pid: handshake.pid || spawned.pid! }, manifest);
+      if (handshake.capabilities.includes("frames")) await proc.connectFrames(line.address);
+      return proc;
     } catch (err) {
       clearTimeout(timer);
       clients?.close();
@@ -134,6 +140,17 @@ export class PluginProcess implements CallTarget {
       spawned.closeStdin();
       await removeSocketDir(dir);
       throw err;
+    }
+  }
+
+  /** Opens the frame lane; without it (the plugin listed `frames` but does not listen) calls use gRPC. */
+  private async connectFrames(socketPath: string): Promise<void> {
+    try {
+      this.frames = await FrameConnection.connect(framesSocketPath(socketPath), 2_000, (err) => {
+        if (this.alive && !this.stopping) this.ctx.log.warn(`frame lane closed, later calls use gRPC: ${err.message}`);
+      });
+    } catch (err) {
+      this.ctx.log.warn(`plugin listed the frames capability but its frame socket refused the host; calls use gRPC: ${(err as Error).message}`);
     }
   }
 
@@ -252,6 +269,7 @@ export class PluginProcess implements CallTarget {
     }
     for (const call of [...this.inflight]) call.fail(error);
     this.inflight.clear();
+    this.frames?.close();
     this.clients.close();
     this.spawned.closeStdin();
     for (const listener of this.exitListeners) listener({ info, expected, error: expected ? undefined : error });

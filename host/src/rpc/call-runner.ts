@@ -4,6 +4,7 @@
 import { Metadata, type ServiceError, type ClientUnaryCall, type ClientReadableStream, type ClientDuplexStream } from "@grpc/grpc-js";
 import { HostError, PluginCallError } from "../errors.js";
 import type { PluginClients } from "./clients.js";
+import type { FrameConnection } from "./frames/connection.js";
 import { isConnectionFailure, mapGrpcError, type GrpcErrorContext, type LocalEnd } from "./grpc-errors.js";
 
 /** A call the process fails at once if it dies. */
@@ -16,6 +17,8 @@ export interface InflightCall {
 export interface CallTarget {
   readonly pluginName: string;
   readonly clients: PluginClients;
+  /** The frame-lane connection (protocol §5.5), when both sides negotiated `frames`. */
+  readonly frames?: FrameConnection;
   /** Registers a call; returns the function that unregisters it. */
   track(call: InflightCall): () => void;
   /** Explains a broken connection: PLUGIN_CRASHED if the process died, else TRANSPORT. */
@@ -41,7 +44,8 @@ export interface CallControl<T> {
   readonly settled: boolean;
 }
 
-type AnyCall = ClientUnaryCall | ClientReadableStream<unknown> | ClientDuplexStream<unknown, unknown>;
+/** What `start` returns: something the runner can cancel (a gRPC call, or a frame-lane call). */
+type AnyCall = ClientUnaryCall | ClientReadableStream<unknown> | ClientDuplexStream<unknown, unknown> | { cancel(): void };
 
 /**
  * Runs one call. `start` begins the gRPC call with the given deadline and

@@ -1,12 +1,14 @@
 // Invoke (unary, small inputs) and InvokeStream (large inputs or outputs) on
 // one plugin process (protocol §5). Returns the output's raw IPC bytes, or
 // the SharedMemoryRef a plugin answered with (protocol §8).
-import { Metadata } from "@grpc/grpc-js";
+import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import type { SharedMemoryRef } from "@heddle/sdk/gen/heddle/plugin/v1/data";
 import type { InvokeHeader, InvokeStage, InvokeResponse, InvokeStreamRequest, InvokeStreamResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
 import { splitIpcIntoChunks } from "../arrow/chunking.js";
-import { fromPluginError, PluginCallError } from "../errors.js";
+import { ErrorCode } from "@heddle/sdk/gen/heddle/plugin/v1/errors";
+import { fromPluginError, PluginCallError, ProcessStoppingError } from "../errors.js";
 import { runCall, type CallSettings, type CallTarget } from "./call-runner.js";
+import type { FrameConnection } from "./frames/connection.js";
 
 /** One call as the process-level code sees it. */
 export interface InvokeCall extends CallSettings {
@@ -34,9 +36,12 @@ export type InvokeOutput = Uint8Array | { shm: SharedMemoryRef } | null;
 
 /** Runs the call; resolves with the output IPC bytes or handle, or null for a step that returned no table. */
 export function invokeOnProcess(target: CallTarget, call: InvokeCall): Promise<InvokeOutput> {
+  const lane = target.frames;
+  if (lane?.usable) return invokeFramed(target, lane, call);
   return call.stream ? invokeStream(target, call) : invokeUnary(target, call);
 }
 
+/** The header of a call; `streamed`: input bytes travel outside the message (chunks or a frame payload). */
 function header(call: InvokeCall, streamed: boolean): InvokeHeader {
   const input = call.inputRef
     ? { kind: { $case: "shm" as const, shm: call.inputRef } }
@@ -68,6 +73,46 @@ function invokeUnary(target: CallTarget, call: InvokeCall): Promise<InvokeOutput
       }
     }),
   );
+}
+
+/** One call on the frame lane (protocol §5.5): header and input payload in one frame, the result in another. */
+function invokeFramed(target: CallTarget, lane: FrameConnection, call: InvokeCall): Promise<InvokeOutput> {
+  return runCall<InvokeOutput>(target, call, (control, deadline) => {
+    let timer: NodeJS.Timeout | undefined;
+    const callNo = lane.call(header(call, true), call.inputRef ? undefined : call.input, {
+      result: (res, payload) => {
+        clearTimeout(timer);
+        try {
+          control.resolve(outputOf(target, call, res, payload ? [payload] : []));
+        } catch (e) {
+          control.reject(e as PluginCallError);
+        }
+      },
+      fail: (err) => {
+        clearTimeout(timer);
+        control.failGrpc(laneFailure(err));
+      },
+    });
+    if (deadline) {
+      // gRPC enforces deadlines on its calls; on the frame lane the host does.
+      timer = setTimeout(() => {
+        lane.forget(callNo);
+        target.clients.controller.cancel({ callId: call.callId, reason: "deadline exceeded" }, new Metadata(), { deadline: Date.now() + 1_000 }, () => undefined);
+        control.failGrpc({ code: GrpcStatus.DEADLINE_EXCEEDED, details: "deadline exceeded", message: "deadline exceeded" } as ServiceError);
+      }, Math.max(0, deadline.getTime() - Date.now()));
+    }
+    return {
+      cancel: () => {
+        clearTimeout(timer);
+        lane.forget(callNo);
+      },
+    };
+  });
+}
+
+/** A broken frame connection as the gRPC status the call runner explains (crash or TRANSPORT). */
+function laneFailure(err: Error): ServiceError {
+  return { code: GrpcStatus.UNAVAILABLE, details: `frame lane: ${err.message}`, message: err.message } as ServiceError;
 }
 
 function invokeStream(target: CallTarget, call: InvokeCall): Promise<InvokeOutput> {
@@ -125,11 +170,18 @@ async function writeRequest(
 
 /** The output bytes or handle of a finished call, or throws the plugin's error. */
 function outputOf(target: CallTarget, call: InvokeCall, res: InvokeResponse, chunks: Buffer[]): InvokeOutput {
-  if (res.error) throw fromPluginError(res.error, target.pluginName, call.component);
+  if (res.error) {
+    // A plugin shutting down refuses new frame-lane calls; the pool sends the call elsewhere.
+    if (res.error.code === ErrorCode.ERROR_CODE_PLUGIN_UNAVAILABLE && target.frames) {
+      throw new ProcessStoppingError(`plugin ${target.pluginName} is shutting down: ${res.error.message}`, { plugin: target.pluginName, component: call.component });
+    }
+    throw fromPluginError(res.error, target.pluginName, call.component);
+  }
   const kind = res.output?.kind;
-  if (!kind) return chunks.length ? Buffer.concat(chunks) : null;
+  const gathered = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  if (!kind) return chunks.length ? gathered() : null;
   if (kind.$case === "inline") return kind.inline.ipc;
-  if (kind.$case === "streamed") return Buffer.concat(chunks);
+  if (kind.$case === "streamed") return gathered();
   if (kind.$case === "shm" && call.shmOutputThreshold) return { shm: kind.shm };
   throw new PluginCallError("INVALID_OUTPUT", `the plugin answered ${call.component} with a shared-memory table, which this host did not ask for`, {
     plugin: target.pluginName, component: call.component, hint: "this is a bug in the plugin's SDK (capability shm, protocol §2.4 and §8.2)",

@@ -1,11 +1,13 @@
 // Graceful stop of a serving plugin (docs/protocol.md §11): mark NOT_SERVING,
 // refuse new calls, let in-flight calls finish within the grace, cancel what
-// is left, close every open resource, stop the gRPC server and exit 0. The
+// is left, close every open resource, stop the frame lane and the gRPC
+// server and exit 0. The
 // same path serves the Shutdown RPC, stdin end-of-file and SIGTERM/SIGINT.
 import { rmSync } from "node:fs";
 import type { Server } from "@grpc/grpc-js";
 import type { HealthImplementation } from "grpc-health-check";
 import { DEFAULT_SHUTDOWN_GRACE_MS } from "./options.js";
+import type { FrameServer } from "./frame-server.js";
 import type { PluginRuntime } from "./runtime.js";
 
 /** Health service names the protocol defines (§10). */
@@ -23,6 +25,7 @@ export class Lifecycle {
     private readonly server: Server,
     private readonly health: HealthImplementation,
     private readonly socketPath: string,
+    private readonly frames: FrameServer,
   ) {}
 
   /** True once a stop began. */
@@ -69,6 +72,7 @@ export class Lifecycle {
       await runtime.calls.waitIdle(100);
     }
     await runtime.instances.closeAll();
+    await this.frames.close();
     await this.closeServer();
     rmSync(this.socketPath, { force: true });
     runtime.logger.debug("stopped", { reason });

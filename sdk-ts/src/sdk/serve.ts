@@ -10,6 +10,8 @@ import { segmentDirFromEnv } from "../core/shm-write.js";
 import { ControllerServiceService } from "../gen/heddle/plugin/v1/controller.js";
 import { PluginServiceService } from "../gen/heddle/plugin/v1/plugin.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../version.js";
+import { framesSocketPath } from "../frames/index.js";
+import { FrameServer } from "./frame-server.js";
 import { HEALTH_SERVICES, Lifecycle } from "./lifecycle.js";
 import type { PluginDefinitions } from "./manifest.js";
 import {
@@ -60,7 +62,8 @@ export async function serve(definitions: PluginDefinitions, options: ServeOption
     "grpc.max_send_message_length": MAX_GRPC_MESSAGE_BYTES,
   });
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "SERVING" as const])));
-  const lifecycle = new Lifecycle(runtime, server, health, socketPath);
+  const frames = new FrameServer(runtime, framesSocketPath(socketPath));
+  const lifecycle = new Lifecycle(runtime, server, health, socketPath, frames);
   server.addService(PluginServiceService, pluginService(runtime));
   server.addService(ControllerServiceService, controllerService(runtime, (graceMs, reason) => void lifecycle.stop(graceMs, reason)));
   health.addToServer(server);
@@ -68,6 +71,9 @@ export async function serve(definitions: PluginDefinitions, options: ServeOption
   rmSync(socketPath, { force: true }); // a stale socket from a crashed run would make bind fail
   await bindUnix(server, socketPath).catch((err: Error) =>
     fail(EXIT_START_FAILED, `HEDDLE_SOCKET_ERROR: cannot listen on unix socket ${socketPath}: ${err.message}: check that its folder exists and is writable`),
+  );
+  await frames.listen().catch((err: Error) =>
+    fail(EXIT_START_FAILED, `HEDDLE_SOCKET_ERROR: cannot listen on unix socket ${framesSocketPath(socketPath)}: ${err.message}: check that its folder is writable`),
   );
   lifecycle.watchProcess();
   // The handshake line: the one thing this process ever prints to stdout itself.
