@@ -72,27 +72,44 @@ def _rows_per_batch(table: pa.Table, max_chunk: int) -> int:
     return max(1, (max_chunk // 2) // bytes_per_row)
 
 
-def encode_chunks(table: pa.Table, max_chunk: int = MAX_CHUNK_BYTES) -> Iterator[bytes]:
-    """Yields `table` as consecutive slices of one IPC stream, each at most `max_chunk` bytes.
+class ChunkedStream:
+    """`table` encoded once as one IPC stream, handed out as consecutive slices of at most `max_chunk` bytes.
 
-    Slices end at IPC message boundaries whenever a message fits; a single
-    message larger than `max_chunk` (a huge row) is cut inside. Joining the
-    slices gives a valid IPC stream.
+    Encoding happens in the constructor, so the caller can drop the table (or
+    the input it points into) before sending the slices. Slices end at IPC
+    message boundaries whenever a message fits; a single message larger than
+    `max_chunk` (a huge row) is cut inside. Joining the slices gives a valid
+    IPC stream.
     """
-    sink = pa.BufferOutputStream()
-    boundaries: List[int] = []
-    with pa.ipc.new_stream(sink, table.schema, options=_WRITE_OPTIONS) as writer:
-        boundaries.append(sink.tell())
-        for batch in table.to_batches(max_chunksize=_rows_per_batch(table, max_chunk)):
-            writer.write_batch(batch)
+
+    def __init__(self, table: pa.Table, max_chunk: int = MAX_CHUNK_BYTES) -> None:
+        sink = pa.BufferOutputStream()
+        boundaries: List[int] = []
+        with pa.ipc.new_stream(sink, table.schema, options=_WRITE_OPTIONS) as writer:
             boundaries.append(sink.tell())
-    buffer = sink.getvalue()
-    boundaries.append(buffer.size)
-    view = memoryview(buffer)
-    start = 0
-    for end in _cut_points(boundaries, max_chunk):
-        yield bytes(view[start:end])
-        start = end
+            for batch in table.to_batches(max_chunksize=_rows_per_batch(table, max_chunk)):
+                writer.write_batch(batch)
+                boundaries.append(sink.tell())
+        self.buffer = sink.getvalue()
+        boundaries.append(self.buffer.size)
+        self._cuts = list(_cut_points(boundaries, max_chunk))
+
+    @property
+    def size(self) -> int:
+        """Total bytes of the stream (the sum of the slices)."""
+        return self.buffer.size
+
+    def __iter__(self) -> Iterator[bytes]:
+        view = memoryview(self.buffer)
+        start = 0
+        for end in self._cuts:
+            yield bytes(view[start:end])
+            start = end
+
+
+def encode_chunks(table: pa.Table, max_chunk: int = MAX_CHUNK_BYTES) -> Iterator[bytes]:
+    """Yields `table` as consecutive slices of one IPC stream, each at most `max_chunk` bytes (see ChunkedStream)."""
+    yield from ChunkedStream(table, max_chunk)
 
 
 def _cut_points(boundaries: List[int], max_chunk: int) -> Iterator[int]:

@@ -1,10 +1,12 @@
 """How tables get into and out of a call: inline, streamed or by shared-memory handle (protocol §5, §8).
 
-The servicer asks this module for a call's input (a `CallInput`, which may hold
+Each lane asks this module for a call's input (a `CallInput`, which may hold
 a read-only mapping until the call is answered) and to put a call's output
 into the response: as a shared-memory segment when the host asked for it
 (`shm_output_threshold`) and the output is that large, otherwise inline
-(unary) or as chunks (streaming).
+(unary), as chunks (streaming) or as the payload of a result frame (§5.5).
+An output that is the very input table (an echo-like step or chain) is sent
+as the IPC bytes it arrived in, without encoding it again.
 """
 
 from __future__ import annotations
@@ -14,21 +16,34 @@ from typing import Iterator, List, Optional
 import pyarrow as pa
 
 from ..core import ipc, shm
+from ..core.ipc import BytesLike
 from ..core.errors import InvalidInputError, InvalidOutputError
 from ..plugin.v1 import data_pb2, invoke_pb2
 from .options import ServeOptions
 
 
 class CallInput:
-    """One call's input table, plus the segment mapping it reads from (if any) until `close()`."""
+    """One call's input table, plus the segment mapping it reads from (if any) until `close()`.
 
-    def __init__(self, table: Optional[pa.Table], segment: Optional[shm.MappedSegment] = None) -> None:
+    `ipc` is the Arrow IPC stream the table was decoded from (None for shm or
+    no input): an output that is this very table is sent as these bytes.
+    """
+
+    __slots__ = ("table", "segment", "ipc")
+
+    def __init__(self, table: Optional[pa.Table], segment: Optional[shm.MappedSegment] = None, ipc: Optional[BytesLike] = None) -> None:
         self.table = table
         self.segment = segment
+        self.ipc = ipc
+
+    def encoded(self, output: pa.Table) -> Optional[BytesLike]:
+        """The input's IPC bytes when `output` is the input table itself (unchanged), else None."""
+        return self.ipc if (self.ipc is not None and output is self.table) else None
 
     def close(self) -> None:
         """Drops the table and the mapping: call it once the response is built (protocol §8.3)."""
         self.table = None
+        self.ipc = None
         if self.segment is not None:
             self.segment.close()
             self.segment = None
@@ -64,7 +79,7 @@ class DataPlane:
         if kind is None:
             return CallInput(None)
         if kind == "inline":
-            return CallInput(_decode(header.input.inline.ipc, header.step))
+            return _inline(header)
         if kind == "shm":
             return _mapped(header)
         raise InvalidInputError("a unary Invoke cannot carry a streamed input: use InvokeStream", component=header.step)
@@ -82,13 +97,40 @@ class DataPlane:
             chunks.append(message.chunk.data)
         kind = header.input.WhichOneof("kind")
         if kind == "inline":
-            return CallInput(_decode(header.input.inline.ipc, header.step))
+            return _inline(header)
         if kind == "shm":
             return _mapped(header)
         if chunks:
             return CallInput(_decode(ipc.join_chunks(chunks), header.step))
         if kind == "streamed":
             raise InvalidInputError(f"the input of {header.step!r} was announced as streamed but no chunk came", component=header.step)
+        return CallInput(None)
+
+    def frame_input(self, header: invoke_pb2.InvokeHeader, payload: Optional[pa.Buffer]) -> CallInput:
+        """The input of a call frame (§5.5): inline, shm, or the frame's payload, decoded in place.
+
+        Raises INVALID_INPUT (undecodable bytes, a payload the header does not
+        announce as `streamed`, `streamed` with no payload) or the segment
+        errors of `shm.MappedSegment`.
+        """
+        kind = header.input.WhichOneof("kind")
+        has_payload = payload is not None and payload.size > 0
+        if has_payload and kind != "streamed":
+            raise InvalidInputError(
+                f"the call frame of {header.step!r} carries a payload but its header announces the input as {kind or 'absent'}: "
+                "send the input as header.input.streamed with the IPC bytes as payload",
+                component=header.step,
+            )
+        if kind == "inline":
+            return _inline(header)
+        if kind == "shm":
+            return _mapped(header)
+        if has_payload:
+            return CallInput(_decode(payload, header.step), ipc=payload)
+        if kind == "streamed":
+            raise InvalidInputError(
+                f"the input of {header.step!r} was announced as streamed but the call frame has no payload", component=header.step
+            )
         return CallInput(None)
 
     # -- output -------------------------------------------------------------------------------
@@ -103,11 +145,17 @@ class DataPlane:
         return self.writer.write(output, component=producer)
 
     def unary_output(
-        self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse, producer: Optional[str] = None
+        self,
+        output: pa.Table,
+        header: invoke_pb2.InvokeHeader,
+        response: invoke_pb2.InvokeResponse,
+        producer: Optional[str] = None,
+        source: Optional[CallInput] = None,
     ) -> None:
         """Puts a unary call's output into `response` (shm or inline) with its stats.
 
         `producer` is the step that returned `output` (the last stage of a fused call; default the header's step).
+        `source` is the call's input: when `output` is that very table, its IPC bytes are reused.
 
         Raises INVALID_OUTPUT when an inline output is over the unary limit, SHM_UNAVAILABLE when a segment cannot be written.
         """
@@ -116,39 +164,65 @@ class DataPlane:
         if ref is not None:
             _set_shm(response, ref)
             return
-        encoded = ipc.encode_stream(output)
-        if encoded.size > self.options.max_unary_output_bytes:
+        encoded = _encoded(output, source)
+        size = len(encoded)
+        if size > self.options.max_unary_output_bytes:
             raise InvalidOutputError(
-                f"step {producer!r} produced {encoded.size} bytes of output, over the "
+                f"step {producer!r} produced {size} bytes of output, over the "
                 f"{self.options.max_unary_output_bytes}-byte limit of a unary call: call it with InvokeStream",
                 component=producer,
             )
         inline = response.output.inline
-        inline.ipc = encoded.to_pybytes()
+        inline.ipc = encoded if isinstance(encoded, bytes) else bytes(encoded)
         inline.num_rows = output.num_rows
         response.stats.output_rows = output.num_rows
-        response.stats.output_bytes = encoded.size
+        response.stats.output_bytes = size
+
+    def frame_output(
+        self,
+        output: pa.Table,
+        header: invoke_pb2.InvokeHeader,
+        response: invoke_pb2.InvokeResponse,
+        producer: str,
+        source: Optional[CallInput] = None,
+    ) -> Optional[BytesLike]:
+        """Fills `response` for a result frame (§5.5) and returns the payload to send after it (None for shm).
+
+        The payload is the IPC stream as one buffer, never copied into the
+        response; there is no size limit. `source` as in `unary_output`.
+        Raises SHM_UNAVAILABLE when a segment cannot be written.
+        """
+        ref = self._segment_for(output, header, producer)
+        if ref is not None:
+            _set_shm(response, ref)
+            return None
+        encoded = _encoded(output, source)
+        size = len(encoded)
+        response.output.streamed.total_bytes = size
+        response.stats.output_rows = output.num_rows
+        response.stats.output_bytes = size
+        return encoded
 
     def stream_output(
         self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse, producer: Optional[str] = None
     ) -> Iterator[data_pb2.TableChunk]:
-        """Yields the output chunks of an InvokeStream and fills `response` (no chunks when it went to a segment).
+        """Fills `response` for an InvokeStream and returns its output chunks (none when it went to a segment).
 
-        `producer` is the step that returned `output` (the last stage of a fused call; default the header's step).
+        The output is encoded here, at once, so the chunks may be sent after
+        the input mapping is gone. `producer` is the step that returned `output`
+        (the last stage of a fused call; default the header's step).
 
         Raises SHM_UNAVAILABLE when a segment cannot be written.
         """
         ref = self._segment_for(output, header, producer or header.step)
         if ref is not None:
             _set_shm(response, ref)
-            return
-        total = 0
-        for chunk in ipc.encode_chunks(output, self.options.max_chunk_bytes):
-            total += len(chunk)
-            yield data_pb2.TableChunk(data=chunk)
-        response.output.streamed.total_bytes = total
+            return iter(())
+        stream = ipc.ChunkedStream(output, self.options.max_chunk_bytes)
+        response.output.streamed.total_bytes = stream.size
         response.stats.output_rows = output.num_rows
-        response.stats.output_bytes = total
+        response.stats.output_bytes = stream.size
+        return (data_pb2.TableChunk(data=chunk) for chunk in stream)
 
     # -- release ------------------------------------------------------------------------------
 
@@ -166,6 +240,16 @@ def _set_shm(response: invoke_pb2.InvokeResponse, ref: shm.SegmentRef) -> None:
     target.num_rows = ref.num_rows
     response.stats.output_rows = ref.num_rows
     response.stats.output_bytes = ref.length
+
+
+def _encoded(output: pa.Table, source: Optional[CallInput]) -> BytesLike:
+    reused = source.encoded(output) if source is not None else None
+    return reused if reused is not None else ipc.encode_stream(output)
+
+
+def _inline(header: invoke_pb2.InvokeHeader) -> CallInput:
+    data = header.input.inline.ipc
+    return CallInput(_decode(data, header.step), ipc=data)
 
 
 def _mapped(header: invoke_pb2.InvokeHeader) -> CallInput:

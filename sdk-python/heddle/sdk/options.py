@@ -24,6 +24,8 @@ class ServeOptions:
     - `max_unary_output_bytes`: larger unary outputs answer INVALID_OUTPUT (use InvokeStream).
     - `max_chunk_bytes`: size of streamed output chunks (protocol maximum 2 MiB).
     - `shutdown_grace_s`: grace for Shutdown without grace_ms, stdin EOF, SIGTERM and SIGINT.
+    - `frames`: serve the frame lane (protocol §5.5) beside gRPC and offer the `frames` capability.
+      `HEDDLE_PLUGIN_FRAMES=0` in the environment turns it off as well.
     """
 
     max_workers: int = 0
@@ -31,8 +33,11 @@ class ServeOptions:
     max_unary_output_bytes: int = 16 * MIB
     max_chunk_bytes: int = 2 * MIB
     shutdown_grace_s: float = 2.0
+    frames: bool = True
 
     def __post_init__(self) -> None:
+        if os.environ.get("HEDDLE_PLUGIN_FRAMES", "") == "0":
+            self.frames = False
         if self.max_workers <= 0:
             self.max_workers = _default_workers()
         if self.max_message_bytes < 16 * MIB:

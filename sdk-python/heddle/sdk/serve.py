@@ -1,9 +1,10 @@
 """The process side of docs/protocol.md §2: from environment checks to a clean exit.
 
-cookie check (exit 3) → version pick (exit 4) → gRPC server on the Unix socket
-(PluginService, ControllerService, health) → handshake line on stdout → serve
-until Shutdown, stdin end-of-file, SIGTERM or SIGINT → stop accepting calls,
-let running ones finish within the grace period, close resources, exit 0.
+cookie check (exit 3) → version pick (exit 4) → frame lane on the socket path
+plus `.frames` (§5.5) → gRPC server on the Unix socket (PluginService,
+ControllerService, health) → handshake line on stdout → serve until Shutdown,
+stdin end-of-file, SIGTERM or SIGINT → stop accepting calls, let running ones
+finish within the grace period, close resources, exit 0.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping, NoReturn, Optional, Sequence
 
@@ -22,10 +24,13 @@ import heddle
 from ..core.logger import install_logging_bridge
 from ..core.shm import usable_shm_dir
 from .dataplane import DataPlane
+from .frame_server import SOCKET_SUFFIX, FrameServer
+from .invoke import InvokePipeline
 from .options import ServeOptions
 from .plugin import Plugin
 from .runtime import PluginRuntime
 from .servicer import ControllerServicer, PluginServicer, add_services
+from .workers import WorkerPool
 
 COOKIE_VARIABLE = "HEDDLE_PLUGIN_COOKIE"
 COOKIE_VALUE = "5c0f6a8e1d2b4c7f9a3e0b6d8c1f2a47"
@@ -138,7 +143,9 @@ def serve(plugin: Plugin, options: Optional[ServeOptions] = None) -> NoReturn:
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     data = DataPlane(options, usable_shm_dir(os.environ))
-    plugin_servicer = PluginServicer(runtime, version, SUPPORTED_VERSIONS, options, data)
+    pipeline = InvokePipeline(runtime, data)
+    frames = _start_frames(socket_path, pipeline, options, logger)
+    plugin_servicer = PluginServicer(pipeline, version, SUPPORTED_VERSIONS, options, frames=frames is not None)
     controller = ControllerServicer(runtime, lambda grace: stop.request(grace, "Shutdown"), options.shutdown_grace_s, data)
     add_services(server, plugin_servicer, controller)
 
@@ -161,20 +168,51 @@ def serve(plugin: Plugin, options: Optional[ServeOptions] = None) -> NoReturn:
 
     sys.stdout.write(f"HEDDLE|1|{version}|unix|{socket_path}|grpc\n")
     sys.stdout.flush()
-    logger.debug("serving", namespace=plugin.namespace, socket=socket_path, protocol=version, shm=data.shm_available)
+    logger.debug(
+        "serving", namespace=plugin.namespace, socket=socket_path, protocol=version, shm=data.shm_available, frames=frames is not None
+    )
 
     stop.wait()
-    _shutdown(server, health_servicer, runtime, stop, logger)
+    _shutdown(server, frames, health_servicer, runtime, stop, logger)
 
 
-def _shutdown(server: grpc.Server, health_servicer: health.HealthServicer, runtime: PluginRuntime, stop: StopRequest, logger) -> NoReturn:
+def _start_frames(socket_path: str, pipeline: InvokePipeline, options: ServeOptions, logger) -> Optional[FrameServer]:
+    """Listens on the frame lane (protocol §5.5) unless disabled; None (and gRPC only) when it cannot listen."""
+    if not options.frames:
+        return None
+    pool = WorkerPool(options.max_workers, logger)
+    frames = FrameServer(socket_path + SOCKET_SUFFIX, pipeline, pool, logger, options.max_message_bytes)
+    try:
+        frames.start()
+    except OSError as exc:
+        logger.warn("cannot listen on the frame lane; serving calls over gRPC only", socket=frames.path, error=str(exc))
+        return None
+    return frames
+
+
+def _shutdown(
+    server: grpc.Server,
+    frames: Optional[FrameServer],
+    health_servicer: health.HealthServicer,
+    runtime: PluginRuntime,
+    stop: StopRequest,
+    logger,
+) -> NoReturn:
     """Protocol §11: refuse new calls, let running ones finish within the grace, close resources, exit 0."""
     logger.debug("shutting down", reason=stop.reason, grace_s=stop.grace_s, running_calls=len(runtime.calls))
+    end = time.monotonic() + stop.grace_s
     health_servicer.enter_graceful_shutdown()
+    if frames is not None:
+        frames.stop_accepting()  # from now on call frames are answered PLUGIN_UNAVAILABLE
     done = server.stop(stop.grace_s)
-    if not done.wait(stop.grace_s + 0.5):
+    finished = done.wait(stop.grace_s + 0.5)
+    if frames is not None:
+        finished = frames.drain(end - time.monotonic()) and finished
+    if not finished:
         logger.warn("calls still running after the shutdown grace period; stopping them", running_calls=len(runtime.calls))
     runtime.stop_calls()
+    if frames is not None:
+        frames.close()
     runtime.close_all_resources()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -9,24 +9,22 @@ capability lists) is computed at construction.
 from __future__ import annotations
 
 import os
-import time
-import traceback
 from typing import Any, Callable, Iterator, Optional
 
 import grpc
+import pyarrow as pa
 
 import heddle
 from ..core import ipc
 from ..core.command import ExecutionMode
 from ..core.context import CANCELLED, StepContext
-from ..core.errors import HeddleError, InternalError, InvalidInputError
+from ..core.errors import HeddleError, InvalidInputError
 from ..core.step import ResourceBinding
 from ..plugin.v1 import (
     command_pb2,
     controller_pb2,
     controller_pb2_grpc,
     data_pb2,
-    errors_pb2,
     handshake_pb2,
     invoke_pb2,
     manifest_pb2,
@@ -35,8 +33,10 @@ from ..plugin.v1 import (
 )
 from . import commands as cmd
 from .dataplane import CallInput, DataPlane
+from .invoke import InvokePipeline, Lane
 from .options import ServeOptions
 from .plugin import Plugin
+from .proto_errors import error_to_proto, internal_error
 from .runtime import PluginRuntime
 
 SDK_NAME = "heddle-sdk"
@@ -45,9 +45,10 @@ CAPABILITIES = ("streaming", "cancel", "commands")
 """Capability flags this SDK always implements (protocol §2.4)."""
 SHM_CAPABILITY = "shm"
 """Offered as well when HEDDLE_SHM_DIR is a writable directory (protocol §8)."""
+FRAMES_CAPABILITY = "frames"
+"""Offered as well when the frame lane listens (protocol §5.5)."""
 
 _NO_DEADLINE_S = 1e8  # grpc reports "no deadline" as a deadline centuries away
-_ERROR_CODES = {name: number for name, number in errors_pb2.ErrorCode.items()}
 _EXECUTION_MODES = {
     ExecutionMode.SYNC: manifest_pb2.EXECUTION_MODE_SYNC,
     ExecutionMode.ASYNC: manifest_pb2.EXECUTION_MODE_ASYNC,
@@ -98,26 +99,6 @@ def _requirement(binding: ResourceBinding) -> manifest_pb2.ResourceRequirement:
     return manifest_pb2.ResourceRequirement(binding=binding.binding, kind=binding.kind, optional=binding.optional)
 
 
-def error_to_proto(error: HeddleError, namespace: str = "") -> errors_pb2.Error:
-    """The protobuf `Error` for a HeddleError; a bare component name is qualified as `namespace.name`."""
-    component = error.component or ""
-    if component and namespace and "." not in component:
-        component = f"{namespace}.{component}"
-    return errors_pb2.Error(
-        code=_ERROR_CODES.get("ERROR_CODE_" + error.code, errors_pb2.ERROR_CODE_INTERNAL),
-        message=error.message,
-        component=component,
-        stack=error.stack or "",
-        field=error.field or "",
-    )
-
-
-def _internal(exc: BaseException, component: str) -> HeddleError:
-    error = InternalError(f"the Python SDK failed unexpectedly ({type(exc).__name__}: {exc}); please report it", component=component)
-    error.stack = traceback.format_exc()
-    return error
-
-
 def _timeout_s(context: grpc.ServicerContext, timeout_ms: int) -> Optional[float]:
     remaining = context.time_remaining()
     limit = remaining if remaining is not None and remaining < _NO_DEADLINE_S else None
@@ -131,15 +112,83 @@ def _watch_rpc(context: grpc.ServicerContext, ctx: StepContext) -> None:
     context.add_callback(lambda: ctx.cancelled or ctx.cancel(CANCELLED))
 
 
+class _UnaryLane(Lane):
+    """Invoke: inline or shm input; inline or shm output; the gRPC deadline and RPC end cancel the call."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: grpc.ServicerContext) -> None:
+        self.context = context
+
+    def read_input(self, data: DataPlane, header: invoke_pb2.InvokeHeader) -> CallInput:
+        return data.unary_input(header)
+
+    def timeout_s(self, header: invoke_pb2.InvokeHeader) -> Optional[float]:
+        return _timeout_s(self.context, header.timeout_ms)
+
+    def watch(self, ctx: StepContext) -> None:
+        _watch_rpc(self.context, ctx)
+
+    def put_output(
+        self,
+        data: DataPlane,
+        output: pa.Table,
+        header: invoke_pb2.InvokeHeader,
+        response: invoke_pb2.InvokeResponse,
+        producer: str,
+        call_input: CallInput,
+    ) -> None:
+        data.unary_output(output, header, response, producer=producer, source=call_input)
+
+
+class _StreamLane(_UnaryLane):
+    """InvokeStream: input from the request's chunks (or inline/shm); output as chunks kept for the servicer to send."""
+
+    __slots__ = ("requests", "chunks")
+
+    def __init__(self, context: grpc.ServicerContext, requests: Iterator[invoke_pb2.InvokeStreamRequest]) -> None:
+        super().__init__(context)
+        self.requests = requests
+        self.chunks: Iterator[data_pb2.TableChunk] = iter(())
+
+    def read_input(self, data: DataPlane, header: invoke_pb2.InvokeHeader) -> CallInput:
+        return data.streamed_input(header, self.requests)
+
+    def rejected(self) -> None:
+        for _ in self.requests:  # let the host finish sending before it reads our answer
+            pass
+
+    def put_output(
+        self,
+        data: DataPlane,
+        output: pa.Table,
+        header: invoke_pb2.InvokeHeader,
+        response: invoke_pb2.InvokeResponse,
+        producer: str,
+        call_input: CallInput,
+    ) -> None:
+        self.chunks = data.stream_output(output, header, response, producer=producer)
+
+
 class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
     """PluginService: handshake, manifest, resources, Invoke/InvokeStream, RunCommand."""
 
     def __init__(
-        self, runtime: PluginRuntime, protocol_version: int, supported_versions: "tuple[int, ...]", options: ServeOptions, data: DataPlane
+        self,
+        pipeline: InvokePipeline,
+        protocol_version: int,
+        supported_versions: "tuple[int, ...]",
+        options: ServeOptions,
+        frames: bool = False,
     ) -> None:
+        """`frames`: the frame lane listens, so `frames` is offered in the handshake."""
+        runtime = pipeline.runtime
+        self.pipeline = pipeline
         self.runtime = runtime
-        self.data = data
-        self.capabilities = CAPABILITIES + ((SHM_CAPABILITY,) if data.shm_available else ())
+        self.data = pipeline.data
+        self.capabilities = (
+            CAPABILITIES + ((SHM_CAPABILITY,) if self.data.shm_available else ()) + ((FRAMES_CAPABILITY,) if frames else ())
+        )
         self.commands = cmd.CommandRunner(runtime)
         self.protocol_version = protocol_version
         self.supported_versions = supported_versions
@@ -182,7 +231,7 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
         except HeddleError as exc:
             return resource_pb2.OpenResourceResponse(error=error_to_proto(exc, self.namespace))
         except Exception as exc:
-            return resource_pb2.OpenResourceResponse(error=error_to_proto(_internal(exc, request.resource), self.namespace))
+            return resource_pb2.OpenResourceResponse(error=error_to_proto(internal_error(exc, request.resource), self.namespace))
         return resource_pb2.OpenResourceResponse(instance_id=instance_id)
 
     def CloseResource(self, request: resource_pb2.CloseResourceRequest, context: grpc.ServicerContext) -> Any:
@@ -197,65 +246,20 @@ class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):
 
     def Invoke(self, request: invoke_pb2.InvokeRequest, context: grpc.ServicerContext) -> Any:
         """Unary call (protocol §5.1, §8): inline or shm input and output; every failure is an Error in the response."""
-        started = time.perf_counter_ns()
-        header = request.header
-        response = invoke_pb2.InvokeResponse()
-        call_input: Optional[CallInput] = None
-        try:
-            calls = self.runtime.prepare_chain(header)
-            call_input = self.data.unary_input(header)
-            ctx = self._context(header, context)
-            output = self.runtime.run_chain(calls, call_input.table, ctx)
-            if output is not None:
-                self.data.unary_output(output, header, response, producer=calls[-1].definition.name)
-        except HeddleError as exc:
-            response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
-        except Exception as exc:
-            response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
-        finally:
-            if call_input is not None:
-                call_input.close()  # the output is encoded or written: the input mapping ends with the call
-        response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
-        return response
+        return self.pipeline.invoke(request.header, _UnaryLane(context))
 
     def InvokeStream(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
         """Streaming call (§5.2): header, input chunks, half-close; answers output chunks then one result."""
-        started = time.perf_counter_ns()
         first = next(request_iterator, None)
         if first is None or first.WhichOneof("msg") != "header":
             error = InvalidInputError("InvokeStream must start with a header message, then input chunks")
             yield invoke_pb2.InvokeStreamResponse(result=invoke_pb2.InvokeResponse(error=error_to_proto(error, self.namespace)))
             return
-        header = first.header
-        response = invoke_pb2.InvokeResponse()
-        call_input: Optional[CallInput] = None
-        try:
-            try:
-                calls = self.runtime.prepare_chain(header)
-            except HeddleError:
-                for _ in request_iterator:  # let the host finish sending before it reads our answer
-                    pass
-                raise
-            call_input = self.data.streamed_input(header, request_iterator)
-            ctx = self._context(header, context)
-            output = self.runtime.run_chain(calls, call_input.table, ctx)
-            if output is not None:
-                for chunk in self.data.stream_output(output, header, response, producer=calls[-1].definition.name):
-                    yield invoke_pb2.InvokeStreamResponse(chunk=chunk)
-        except HeddleError as exc:
-            response = invoke_pb2.InvokeResponse(error=error_to_proto(exc, self.namespace))
-        except Exception as exc:
-            response = invoke_pb2.InvokeResponse(error=error_to_proto(_internal(exc, header.step), self.namespace))
-        finally:
-            if call_input is not None:
-                call_input.close()
-        response.stats.duration_us = (time.perf_counter_ns() - started) // 1000
+        lane = _StreamLane(context, request_iterator)
+        response = self.pipeline.invoke(first.header, lane)
+        for chunk in lane.chunks:
+            yield invoke_pb2.InvokeStreamResponse(chunk=chunk)
         yield invoke_pb2.InvokeStreamResponse(result=response)
-
-    def _context(self, header: invoke_pb2.InvokeHeader, context: grpc.ServicerContext) -> StepContext:
-        ctx = StepContext(header.call_id, header.step, _timeout_s(context, header.timeout_ms), self.runtime.logger)
-        _watch_rpc(context, ctx)
-        return ctx
 
     # -- commands -------------------------------------------------------------------------
 

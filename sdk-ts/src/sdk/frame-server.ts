@@ -135,17 +135,22 @@ async function answer(runtime: PluginRuntime, header: InvokeHeader, payload: Buf
   return { response: { output: undefined, error: undefined, stats } };
 }
 
-/** Where a frame call's input is. Throws INVALID_INPUT for a payload the header does not announce. */
+/** Where a frame call's input is. Throws INVALID_INPUT for a payload the header does not announce as `streamed`. */
 function inputOf(header: InvokeHeader, payload: Buffer | undefined): InputSource | undefined {
   const kind = header.input?.kind;
+  if (payload?.length && kind?.$case !== "streamed") {
+    throw new InvalidInputError(
+      `the call frame of "${header.step}" carries a payload but its header announces the input as ${kind?.$case ?? "absent"}: send the input as header.input.streamed with the IPC bytes as payload`,
+    );
+  }
   switch (kind?.$case) {
     case undefined:
-      if (payload) throw new InvalidInputError(`the call frame of "${header.step}" carries a payload but its header announces no input`);
       return undefined;
     case "inline":
       return { ipc: kind.inline.ipc };
     case "streamed":
-      return { ipc: payload ?? new Uint8Array(0) };
+      if (!payload?.length) throw new InvalidInputError(`the input of "${header.step}" was announced as streamed but the call frame has no payload`);
+      return { ipc: payload };
     case "shm":
       return { shm: kind.shm };
     default:

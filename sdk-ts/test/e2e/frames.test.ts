@@ -49,6 +49,13 @@ describe("frame lane", () => {
     expect(bad.payload).toBeUndefined();
   });
 
+  it("refuses a payload the header does not announce as streamed", async () => {
+    const { response, payload } = await client.call(header("echo", {}, "streamed"), ipc);
+    expect(codeName(response.error)).toBe("INVALID_INPUT");
+    expect(response.error?.message).toContain("announces the input as absent");
+    expect(payload).toBeUndefined();
+  });
+
   it("runs fused stages in the same call", async () => {
     const { response, payload } = await client.call(
       header("add_column", { input: ipc, config: { name: "x", value: "1" }, then: [{ step: "add_column", config: { name: "y", value: "2" } }] }, "streamed"),
