@@ -109,10 +109,11 @@ func decodeInput(e *stepEntry, in *inputSource) (*Table, *Error) {
 }
 
 // run checks the call (§5.1 for every step of the chain, then the input) and
-// runs its steps on their own goroutine so that a cancel or a deadline is
-// answered at once even when step code does not watch ctx. Cancel and the
-// deadline cover the whole chain.
-func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource) (*Table, *Error) {
+// runs its steps on a goroutine of their own (a pooled worker) so that a
+// cancel or a deadline is answered at once even when step code does not
+// watch ctx. Cancel and the deadline cover the whole chain. Every lane
+// (Invoke, InvokeStream, the frame lane) runs its calls through here.
+func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource) (out *Table, failure *Error) {
 	steps, failure := s.checkChain(h)
 	if failure != nil {
 		return nil, failure
@@ -132,6 +133,13 @@ func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSou
 	defer s.calls.add(h.GetCallId(), cancel)()
 	if s.log.Enabled(ctx, LevelTrace) {
 		s.log.Log(ctx, LevelTrace, "call started", "call_id", h.GetCallId(), "step", h.GetStep(), "stages", len(steps))
+		defer func() {
+			outcome := "ok"
+			if failure != nil {
+				outcome = string(failure.Code)
+			}
+			s.log.Log(ctx, LevelTrace, "call ended", "call_id", h.GetCallId(), "outcome", outcome)
+		}()
 	}
 
 	done := make(chan stepResult, 1)
@@ -140,13 +148,15 @@ func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSou
 	}
 	current := steps[0].entry.name // the step running now, for a cancellation answer
 	running := make(chan string, len(steps))
-	go func() {
+	s.workers.do(func() {
 		if in.mapping != nil {
 			defer in.mapping.release()
-			debug.SetPanicOnFault(true) // a segment truncated behind our back panics, not crashes
+			// A segment truncated behind our back panics, not crashes; the
+			// worker goroutine is reused, so put the setting back after.
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		}
 		done <- s.runSteps(callCtx, h.GetCallId(), steps, input, running)
-	}()
+	})
 	for {
 		select {
 		case name := <-running:

@@ -3,6 +3,7 @@ package heddle
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 )
 
 type emptyConfig struct{}
@@ -76,6 +78,40 @@ func BenchmarkServeInvokeInProcess(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		resp, err := client.Invoke(ctx, req)
 		if err != nil || resp.GetError() != nil {
+			b.Fatal(err, resp.GetError())
+		}
+	}
+}
+
+func BenchmarkServeFramesInProcess(b *testing.B) {
+	p := NewPlugin(Info{Namespace: "bench"})
+	Step(p, "echo", func(_ *StepContext, _ emptyConfig, in *Table) (*Table, error) { return in, nil })
+	conn, _ := serveInProcess(b, p)
+	socket := strings.TrimPrefix(conn.Target(), "unix://") + framesSocketSuffix
+	frames, err := net.Dial("unix", socket)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer frames.Close()
+	data, _ := EncodeIPC(smallTable(b))
+	h := &pluginv1.InvokeHeader{CallId: "b", Step: "echo", ConfigJson: "{}",
+		Input: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Streamed{Streamed: &pluginv1.StreamedTable{TotalBytes: uint64(len(data))}}}}
+	message, _ := proto.Marshal(h)
+	frame := make([]byte, framePrefixBytes)
+	putFrameHead(frame, frameHead{kind: frameKindCall, callNo: 1, messageLen: uint32(len(message)), payloadLen: uint64(len(data))})
+	frame = append(append(frame, message...), data...)
+	if _, err := frames.Write([]byte(framePreface)); err != nil {
+		b.Fatal(err)
+	}
+	fr := newFrameReader(frames)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := frames.Write(frame); err != nil {
+			b.Fatal(err)
+		}
+		resp := &pluginv1.InvokeResponse{}
+		if _, _, err := fr.next(frameKindResult, resp); err != nil || resp.GetError() != nil {
 			b.Fatal(err, resp.GetError())
 		}
 	}

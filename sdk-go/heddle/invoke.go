@@ -32,6 +32,32 @@ func (s *server) takeSegment(in *inputSource, ref *pluginv1.SharedMemoryRef) {
 	in.segment, in.present = ref, true
 }
 
+// execute runs a call through the pipeline every lane shares (checks of §5.1
+// for each fused stage, input decoding, the steps, cancellation and the
+// deadline) and answers what does not depend on the lane: a failure, a sink,
+// or an output by handle (§8.2). A nil response means out is to be sent the
+// lane's way: inline bytes (Invoke), chunks (InvokeStream) or a frame payload
+// (§5.5).
+func (s *server) execute(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource, start time.Time) (*pluginv1.InvokeResponse, *Table) {
+	out, failure := s.run(ctx, h, in)
+	switch {
+	case failure != nil:
+		return failed(failure, start), nil
+	case out == nil:
+		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
+	case s.wantsShmOutput(h, out):
+		return s.answerWithSegment(producer(h), out, start), nil
+	}
+	return nil, out
+}
+
+// unwritableOutput is the INVALID_OUTPUT answer for an output that the Arrow
+// IPC writer refuses (a batch that does not match the schema).
+func unwritableOutput(h *pluginv1.InvokeHeader, err error) *Error {
+	return &Error{Code: CodeInvalidOutput, Component: producer(h),
+		Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", producer(h), err)}
+}
+
 // Invoke runs a step or handler with an inline input and answers with an
 // inline output or an Error (gRPC status OK), per protocol §5.1.
 func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*pluginv1.InvokeResponse, error) {
@@ -54,20 +80,13 @@ func (s *server) Invoke(ctx context.Context, req *pluginv1.InvokeRequest) (*plug
 	case *pluginv1.DataRef_Shm:
 		s.takeSegment(in, k.Shm)
 	}
-	out, failure := s.run(ctx, h, in)
-	if failure != nil {
-		return failed(failure, start), nil
-	}
-	if out == nil {
-		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
-	}
-	if s.wantsShmOutput(h, out) {
-		return s.answerWithSegment(producer(h), out, start), nil
+	resp, out := s.execute(ctx, h, in, start)
+	if resp != nil {
+		return resp, nil
 	}
 	data, err := EncodeIPC(out)
 	if err != nil {
-		return failed(&Error{Code: CodeInvalidOutput, Component: producer(h),
-			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", producer(h), err)}, start), nil
+		return failed(unwritableOutput(h, err), start), nil
 	}
 	if len(data) > MaxUnaryOutputBytes {
 		return failed(&Error{Code: CodeInvalidOutput, Component: producer(h), Message: fmt.Sprintf(
@@ -128,15 +147,9 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 	default:
 		in.data, in.present = gathered, len(gathered) > 0 // chunks without the announcement: take them
 	}
-	out, failure := s.run(stream.Context(), h, in)
-	if failure != nil {
-		return sendResult(stream, failed(failure, start))
-	}
-	if out == nil {
-		return sendResult(stream, &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)})
-	}
-	if s.wantsShmOutput(h, out) { // no chunks: the result carries the segment
-		return sendResult(stream, s.answerWithSegment(producer(h), out, start))
+	resp, out := s.execute(stream.Context(), h, in, start)
+	if resp != nil { // a failure, a sink or a segment: no chunks, only the result
+		return sendResult(stream, resp)
 	}
 	sendErr := error(nil)
 	total, err := writeIPC(out, func(p []byte) error {
@@ -147,8 +160,7 @@ func (s *server) InvokeStream(stream pluginv1.PluginService_InvokeStreamServer) 
 		return sendErr
 	}
 	if err != nil {
-		return sendResult(stream, failed(&Error{Code: CodeInvalidOutput, Component: producer(h),
-			Message: fmt.Sprintf("%s returned a table that cannot be written as Arrow IPC: %v", producer(h), err)}, start))
+		return sendResult(stream, failed(unwritableOutput(h, err), start))
 	}
 	return sendResult(stream, &pluginv1.InvokeResponse{
 		Output: &pluginv1.DataRef{Kind: &pluginv1.DataRef_Streamed{Streamed: &pluginv1.StreamedTable{TotalBytes: uint64(total)}}},

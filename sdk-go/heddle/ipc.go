@@ -10,6 +10,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
+// ipcAllocator is the allocator of every buffer the IPC reader and writer
+// make: Go's garbage-collected one, whatever memory.DefaultAllocator was set
+// to. Buffers that writeIPC hands out are kept by reference until a frame
+// payload is written (frames.go), after the writer has released them; only
+// memory the collector owns stays valid then.
+var ipcAllocator memory.Allocator = memory.NewGoAllocator()
+
 const (
 	// MaxChunkBytes is the largest TableChunk the protocol allows (§5.2).
 	MaxChunkBytes = 2 << 20
@@ -42,8 +49,9 @@ func EncodeSchema(s *arrow.Schema) []byte {
 	return buf.Bytes()
 }
 
-// DecodeIPC reads one Arrow IPC stream into a Table. It fails when data is
-// empty or not a valid IPC stream.
+// DecodeIPC reads one Arrow IPC stream into a Table without copying it: the
+// table's column buffers are slices of data, so data must not change while
+// the table is in use. It fails when data is empty or not a valid IPC stream.
 func DecodeIPC(data []byte) (t *Table, err error) {
 	if len(data) == 0 {
 		return nil, errors.New("the IPC stream is empty (0 bytes)")
@@ -53,12 +61,9 @@ func DecodeIPC(data []byte) (t *Table, err error) {
 			t, err = nil, fmt.Errorf("malformed Arrow IPC stream: %v", r)
 		}
 	}()
-	// No message can be longer than the bytes we hold: bounding both sizes
-	// stops a corrupt length field from making the reader allocate gigabytes.
-	limit := int64(len(data))
-	messages := ipc.NewMessageReader(bytes.NewReader(data), ipc.WithAllocator(memory.DefaultAllocator),
-		ipc.WithMetadataSizeLimit(limit), ipc.WithBodySizeLimit(limit))
-	reader, err := ipc.NewReaderFromMessageReader(messages, ipc.WithAllocator(memory.DefaultAllocator))
+	// The message reader never reads past data, so a corrupt length field
+	// fails instead of making the reader allocate gigabytes.
+	reader, err := ipc.NewReaderFromMessageReader(&bytesMessageReader{data: data}, ipc.WithAllocator(ipcAllocator))
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func DecodeIPC(data []byte) (t *Table, err error) {
 // they arrive as the writer produces them. It returns the bytes written.
 func writeIPC(t *Table, emit func([]byte) error, maxChunk int) (int64, error) {
 	c := &chunker{emit: emit, max: maxChunk}
-	w := ipc.NewWriter(c, ipc.WithSchema(t.schema), ipc.WithAllocator(memory.DefaultAllocator))
+	w := ipc.NewWriter(c, ipc.WithSchema(t.schema), ipc.WithAllocator(ipcAllocator))
 	for i, b := range t.batches {
 		if err := w.Write(b); err != nil {
 			_ = w.Close()

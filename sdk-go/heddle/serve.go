@@ -49,11 +49,12 @@ func (p *Plugin) Serve() {
 
 // Run is the process side of protocol §2: it checks the cookie, picks the
 // protocol version, serves PluginService, ControllerService and Health on
-// the Unix socket named by HEDDLE_PLUGIN_SOCKET, prints the handshake line,
-// then serves until Shutdown, end-of-file on stdin, SIGTERM or SIGINT. It
-// returns the exit status (see Serve); start-up failures are explained on
-// opts.Stderr. It panics when a component binds a resource kind that is not
-// registered.
+// the Unix socket named by HEDDLE_PLUGIN_SOCKET and the frame lane (§5.5) on
+// that path + ".frames" (a warning and gRPC only when that socket cannot be
+// created), prints the handshake line, then serves until Shutdown,
+// end-of-file on stdin, SIGTERM or SIGINT. It returns the exit status (see
+// Serve); start-up failures are explained on opts.Stderr. It panics when a
+// component binds a resource kind that is not registered.
 func (p *Plugin) Run(opts RunOptions) int {
 	opts = opts.withDefaults()
 	if got := opts.Getenv("HEDDLE_PLUGIN_COOKIE"); got != Cookie {
@@ -120,6 +121,16 @@ func (p *Plugin) Run(opts RunOptions) int {
 	hs.SetServingStatus("plugin", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(gs, hs)
 
+	// The frame lane listens before the handshake line too (a host that
+	// negotiates "frames" connects right after the Handshake RPC), and before
+	// gRPC serves, so Handshake sees srv.frames set.
+	if frames, err := listenFrames(srv, socket+framesSocketSuffix); err != nil {
+		log.Warn("serving without the frame lane (protocol §5.5)", "error", err.Error())
+	} else {
+		srv.frames = frames
+		go frames.serve()
+	}
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- gs.Serve(lis) }()
 
@@ -142,6 +153,7 @@ func (p *Plugin) Run(opts RunOptions) int {
 		req, status = stopRequest{"the gRPC server stopped", 0}, ExitStartFailed
 	}
 	srv.shutdown(req, gs, hs, log)
+	srv.workers.stop()
 	_ = os.Remove(socket)
 	return status
 }
@@ -152,16 +164,18 @@ type stopRequest struct {
 }
 
 // shutdown is protocol §11 step 1 on the plugin's side: refuse new calls, let
-// in-flight ones finish within the grace, cancel the rest, close resources
-// and stop the server.
+// in-flight ones finish within the grace, cancel the rest, close the frame
+// connections and resources and stop the server.
 func (s *server) shutdown(req stopRequest, gs *grpc.Server, hs *health.Server, log *slog.Logger) {
 	log.Debug("shutting down", "reason", req.reason, "grace_ms", req.grace.Milliseconds())
 	hs.Shutdown() // health answers NOT_SERVING from now on
 	s.closeGate()
+	s.frames.stop() // no new connections; new frames on open ones get PLUGIN_UNAVAILABLE
 	if !waitFor(&s.inflight, req.grace) {
 		s.calls.cancelAll(errShuttingDown)
 		waitFor(&s.inflight, 250*time.Millisecond) // calls answer at once once cancelled
 	}
+	s.frames.closeConns(250 * time.Millisecond) // every admitted call's result is written by now
 	s.closeAllResources()
 	stopped := make(chan struct{})
 	go func() { gs.GracefulStop(); close(stopped) }()

@@ -30,8 +30,10 @@ type server struct {
 	log       *slog.Logger
 	instances *instanceTable
 	calls     *callRegistry
+	workers   *workerPool                       // goroutines for steps and frame calls
 	shm       *shmPlace                         // where output segments go; disabled when HEDDLE_SHM_DIR is unusable
 	shmOff    string                            // why shm is disabled, for messages
+	frames    *frameServer                      // the frame lane; nil when its socket could not be served
 	stop      func(reason string, grace uint32) // asks the process to shut down
 
 	gate     sync.RWMutex // closing flips under the write lock; calls enter under the read lock
@@ -41,19 +43,28 @@ type server struct {
 
 func newServer(p *Plugin, version uint32, log *slog.Logger, stop func(string, uint32), shm *shmPlace, shmOff string) *server {
 	return &server{plugin: p, manifest: p.Manifest(), version: version, log: log,
-		instances: newInstanceTable(), calls: newCallRegistry(), stop: stop, shm: shm, shmOff: shmOff}
+		instances: newInstanceTable(), calls: newCallRegistry(), workers: newWorkerPool(), stop: stop, shm: shm, shmOff: shmOff}
 }
 
-// enter admits a call unless the plugin is shutting down; every admitted call
-// must call leave. Shutdown waits for admitted calls.
+// enter admits a gRPC call unless the plugin is shutting down (then it fails
+// with UNAVAILABLE); every admitted call must call leave.
 func (s *server) enter() error {
+	if !s.admit() {
+		return status.Error(codes.Unavailable, "the plugin is shutting down and accepts no new calls")
+	}
+	return nil
+}
+
+// admit reports whether a call may start, and counts it in flight when it
+// may: Shutdown waits for admitted calls. Every admitted call must call leave.
+func (s *server) admit() bool {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
 	if s.closing {
-		return status.Error(codes.Unavailable, "the plugin is shutting down and accepts no new calls")
+		return false
 	}
 	s.inflight.Add(1)
-	return nil
+	return true
 }
 
 func (s *server) leave() { s.inflight.Done() }
@@ -67,7 +78,8 @@ func (s *server) closeGate() {
 
 // Handshake answers with the version picked at start when the host offers
 // it, and the capability flags both sides support ("shm" only when
-// HEDDLE_SHM_DIR is a writable directory). It fails with
+// HEDDLE_SHM_DIR is a writable directory, "frames" only when the frame
+// socket is served). It fails with
 // FAILED_PRECONDITION (detail: an Error PROTOCOL_MISMATCH) when the host does
 // not offer that version.
 func (s *server) Handshake(_ context.Context, req *pluginv1.HandshakeRequest) (*pluginv1.HandshakeResponse, error) {
@@ -93,6 +105,9 @@ func (s *server) Handshake(_ context.Context, req *pluginv1.HandshakeRequest) (*
 		} else {
 			s.log.Debug("not offering shared-memory tables", "reason", s.shmOff)
 		}
+	}
+	if slices.Contains(req.GetCapabilities(), CapabilityFrames) && s.frames != nil {
+		shared = append(shared, CapabilityFrames)
 	}
 	return &pluginv1.HandshakeResponse{
 		ProtocolVersion: s.version, SdkName: SDKName, SdkLanguage: SDKLanguage, SdkVersion: SDKVersion,
