@@ -9,8 +9,8 @@ pub const COOKIE: &str = "5c0f6a8e1d2b4c7f9a3e0b6d8c1f2a47";
 pub const SUPPORTED_VERSIONS: &[u32] = &[1];
 
 /// Capability flags this SDK implements (`shm` only when `HEDDLE_SHM_DIR`
-/// is a writable directory).
-pub const CAPABILITIES: &[&str] = &["streaming", "cancel", "commands", "shm"];
+/// is a writable directory, `frames` only when the frame lane listens).
+pub const CAPABILITIES: &[&str] = &["streaming", "cancel", "commands", "shm", "frames"];
 
 /// Exit status when the cookie is missing or wrong.
 pub const EXIT_COOKIE_MISMATCH: i32 = 3;
@@ -45,11 +45,13 @@ pub fn pick_version(offered: &[u32]) -> Option<u32> {
 }
 
 /// The capability flags both sides support, in this SDK's order; `shm` only
-/// when `shm_ready` (a writable `HEDDLE_SHM_DIR`).
-pub fn shared_capabilities(offered: &[String], shm_ready: bool) -> Vec<String> {
+/// when `shm_ready` (a writable `HEDDLE_SHM_DIR`), `frames` only when
+/// `frames_ready` (the frame lane listens, protocol §5.5).
+pub fn shared_capabilities(offered: &[String], shm_ready: bool, frames_ready: bool) -> Vec<String> {
     CAPABILITIES
         .iter()
         .filter(|c| **c != "shm" || shm_ready)
+        .filter(|c| **c != "frames" || frames_ready)
         .filter(|c| offered.iter().any(|o| o == *c))
         .map(|c| c.to_string())
         .collect()
@@ -97,16 +99,25 @@ mod tests {
             handshake_line(1, "/tmp/h/p.sock"),
             "HEDDLE|1|1|unix|/tmp/h/p.sock|grpc"
         );
-        let offered = vec!["shm".to_string(), "cancel".into(), "streaming".into()];
+        let offered = vec![
+            "frames".to_string(),
+            "shm".into(),
+            "cancel".into(),
+            "streaming".into(),
+        ];
         assert_eq!(
-            shared_capabilities(&offered, false),
+            shared_capabilities(&offered, false, false),
             vec!["streaming", "cancel"]
         );
         assert_eq!(
-            shared_capabilities(&offered, true),
+            shared_capabilities(&offered, true, true),
+            vec!["streaming", "cancel", "shm", "frames"]
+        );
+        assert_eq!(
+            shared_capabilities(&offered[1..], true, true),
             vec!["streaming", "cancel", "shm"]
         );
-        assert!(shared_capabilities(&[], true).is_empty());
+        assert!(shared_capabilities(&[], true, true).is_empty());
         assert!(protocol_message("2").contains("[2]") && protocol_message("2").contains("[1]"));
     }
 }

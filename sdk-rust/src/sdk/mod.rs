@@ -1,7 +1,9 @@
 //! The plugin object and the process side of the protocol: registration
-//! ([`plugin`]), serving ([`serve`]) and the gRPC services ([`servicer`]).
+//! ([`plugin`]), serving ([`serve`]), the gRPC services ([`servicer`]) and
+//! the frame lane's wire format ([`frames`]).
 
 pub mod client;
+pub mod frames;
 pub mod handshake;
 pub mod options;
 pub mod plugin;
@@ -12,9 +14,12 @@ mod calls;
 mod commands;
 mod controller;
 mod deadline;
+mod frame_call;
+mod frame_server;
 pub(crate) mod invoke;
 mod lifecycle;
 mod manifest;
 mod output;
+mod pipeline;
 mod state;
 mod stream;

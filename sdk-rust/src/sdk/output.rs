@@ -59,6 +59,27 @@ pub(crate) fn encode_inline(
     limit: usize,
     component: &str,
 ) -> Result<Option<Encoded>, HeddleError> {
+    let encoded = encode_whole(output, component)?;
+    if let Some(encoded) = &encoded {
+        if encoded.bytes > limit as u64 {
+            return Err(HeddleError::invalid_output(format!(
+                "{component} returned {} bytes of Arrow IPC, over the {} MiB limit of a unary Invoke: call the step with InvokeStream (the host does when streaming is negotiated)",
+                encoded.bytes,
+                limit / (1024 * 1024)
+            )));
+        }
+    }
+    Ok(encoded)
+}
+
+/// Encodes `output` as one IPC stream of any size (one part), or `None` for
+/// a sink: what a frame-lane result carries as its payload. IPC bytes the
+/// step returned are checked and passed on as they are (no copy). Fails with
+/// `INVALID_OUTPUT` when the output is not a valid table.
+pub(crate) fn encode_whole(
+    output: Output,
+    component: &str,
+) -> Result<Option<Encoded>, HeddleError> {
     let (ipc, rows) = match output {
         Output::Nothing => return Ok(None),
         Output::Table(table) => (table.to_ipc()?, table.num_rows() as u64),
@@ -67,13 +88,6 @@ pub(crate) fn encode_inline(
             (bytes, rows)
         }
     };
-    if ipc.len() > limit {
-        return Err(HeddleError::invalid_output(format!(
-            "{component} returned {} bytes of Arrow IPC, over the {} MiB limit of a unary Invoke: call the step with InvokeStream (the host does when streaming is negotiated)",
-            ipc.len(),
-            limit / (1024 * 1024)
-        )));
-    }
     let bytes = ipc.len() as u64;
     Ok(Some(Encoded {
         parts: vec![ipc],

@@ -1,10 +1,12 @@
 //! `serve`: the process side of the protocol (§2, §10, §11). Check the
 //! cookie (exit 3) and the protocol version (exit 4), listen on the Unix
-//! socket, serve the three services, print the handshake line, and shut down
-//! gracefully on `Shutdown`, SIGTERM/SIGINT or stdin end-of-file.
+//! socket, serve the three services and the frame lane (§5.5), print the
+//! handshake line, and shut down gracefully on `Shutdown`, SIGTERM/SIGINT or
+//! stdin end-of-file.
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +23,8 @@ use crate::core::shm::ShmDir;
 use crate::proto::controller_service_server::ControllerServiceServer;
 use crate::proto::plugin_service_server::PluginServiceServer;
 use crate::sdk::controller::Controller;
+use crate::sdk::frame_server::FrameServer;
+use crate::sdk::frames;
 use crate::sdk::handshake::{self, EXIT_COOKIE_MISMATCH, EXIT_PROTOCOL_MISMATCH};
 use crate::sdk::lifecycle::Lifecycle;
 use crate::sdk::options::ServeOptions;
@@ -102,6 +106,7 @@ impl Plugin {
         // Steps still running past the grace period must not hold the exit.
         runtime.shutdown_timeout(Duration::from_millis(100));
         let _ = std::fs::remove_file(&socket);
+        let _ = std::fs::remove_file(frames::socket_path(&socket));
         code
     }
 }
@@ -132,6 +137,22 @@ async fn run(state: Arc<State>, socket: &Path, version: u32, options: &ServeOpti
     })
     .max_decoding_message_size(limit)
     .max_encoding_message_size(limit);
+    // The frame lane listens before the handshake line too (protocol §5.5);
+    // without it the plugin serves everything over gRPC and does not offer
+    // `frames`.
+    let frames = match FrameServer::start(&state, frames::socket_path(socket)) {
+        Ok(frames) => {
+            state.frames.store(true, Ordering::Release);
+            Some(frames)
+        }
+        Err(err) => {
+            state.logger.warn(&format!(
+                "cannot listen on {} ({err}); calls will come over gRPC only",
+                frames::socket_path(socket).display()
+            ));
+            None
+        }
+    };
     let lifecycle = state.lifecycle.clone();
     let server = Server::builder()
         .add_service(health_service)
@@ -176,8 +197,15 @@ async fn run(state: Arc<State>, socket: &Path, version: u32, options: &ServeOpti
         state.logger.warn("the shutdown grace period is over with calls still running; cancelling them and exiting");
         state.calls.cancel_all("the plugin is shutting down");
     }
-    // Let the server finish answering (the Shutdown reply included).
-    let _ = tokio::time::timeout(Duration::from_millis(500), server).await;
+    // Let the server finish answering (the Shutdown reply included), and
+    // the frame lane send the results still queued, then close.
+    let finish = Duration::from_millis(500);
+    let lane = async {
+        if let Some(frames) = frames {
+            frames.close(finish).await;
+        }
+    };
+    let _ = tokio::join!(tokio::time::timeout(finish, server), lane);
     state.close_all_resources();
     0
 }

@@ -1,6 +1,7 @@
 //! `PluginService`: the adapter between the generated gRPC service and the
 //! SDK (generated code stops here).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
@@ -11,14 +12,13 @@ use tonic::{Code, Request, Response, Status, Streaming};
 
 use crate::core::errors::{ErrorCode, HeddleError};
 use crate::core::panics;
-use crate::core::shm;
-use crate::core::table::Table;
 use crate::proto::plugin_service_server::PluginService;
 use crate::proto::*;
 use crate::sdk::deadline::call_deadline;
 use crate::sdk::handshake;
+use crate::sdk::pipeline::{self, Answer, Placed};
 use crate::sdk::state::State;
-use crate::sdk::{commands, invoke, output, stream};
+use crate::sdk::{commands, output, stream};
 
 /// Implements `heddle.plugin.v1.PluginService` over a plugin's state.
 pub struct Servicer {
@@ -58,6 +58,7 @@ impl PluginService for Servicer {
             capabilities: handshake::shared_capabilities(
                 &request.capabilities,
                 self.state.shm.is_some(),
+                self.state.frames.load(Ordering::Acquire),
             ),
             pid: std::process::id() as i32,
         }))
@@ -136,33 +137,10 @@ impl PluginService for Servicer {
         })?;
         let deadline = call_deadline(&metadata, header.timeout_ms, Instant::now());
         let component = self.state.component(&header.step);
-        let answer = match unary(&self.state, &header, deadline).await {
-            Ok(Some(answer)) => InvokeResponse {
-                output: Some(DataRef {
-                    kind: Some(answer.kind),
-                }),
-                error: None,
-                stats: Some(CallStats {
-                    duration_us: started.elapsed().as_micros() as u64,
-                    output_rows: answer.rows,
-                    output_bytes: answer.bytes,
-                }),
-            },
-            Ok(None) => InvokeResponse {
-                output: None,
-                error: None,
-                stats: Some(CallStats {
-                    duration_us: started.elapsed().as_micros() as u64,
-                    ..Default::default()
-                }),
-            },
-            Err(err) => InvokeResponse {
-                output: None,
-                error: Some(err.to_proto(ErrorCode::StepFailed, &component)),
-                stats: None,
-            },
-        };
-        Ok(Response::new(answer))
+        let outcome = unary(&self.state, &header, deadline).await;
+        Ok(Response::new(pipeline::response(
+            outcome, &component, started,
+        )))
     }
 
     type InvokeStreamStream = ReceiverStream<Result<InvokeStreamResponse, Status>>;
@@ -184,47 +162,23 @@ impl PluginService for Servicer {
     }
 }
 
-/// A unary call's output: where it is, its rows and IPC bytes.
-struct Answer {
-    kind: data_ref::Kind,
-    rows: u64,
-    bytes: u64,
-}
-
-/// A unary call: checks 1–3, read the inline or shared-memory input
-/// (check 4), run, then answer by handle or inline. A mapped input is
-/// dropped (unmapped) before this returns, after the output was written out.
+/// A unary call: the shared pipeline with the input inline or by handle in
+/// the header, and the output by handle or inline (≤ 16 MiB).
 async fn unary(
     state: &Arc<State>,
     header: &InvokeHeader,
     deadline: Option<Instant>,
 ) -> Result<Option<Answer>, HeddleError> {
-    let prepared = invoke::prepare(state, header)?;
-    let input = match header.input.as_ref().and_then(|d| d.kind.as_ref()) {
-        None => None,
-        Some(data_ref::Kind::Inline(table)) => Some(Table::from_ipc(table.ipc.clone())?),
-        Some(data_ref::Kind::Streamed(_)) => {
-            return Err(HeddleError::invalid_input(
-                "a unary Invoke cannot take a streamed input: use InvokeStream for it",
-            ))
-        }
-        Some(data_ref::Kind::Shm(segment)) => Some(shm::read_segment(segment)?),
-    };
-    let component = invoke::producer(&prepared);
-    let result = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
-    let threshold = header.shm_output_threshold;
-    let result = match output::to_segment(result, threshold, state.shm.as_ref(), &component)? {
-        Ok(segment) => {
-            return Ok(Some(Answer {
-                rows: segment.num_rows,
-                bytes: segment.length,
-                kind: data_ref::Kind::Shm(segment),
-            }))
-        }
-        Err(result) => result,
-    };
-    Ok(
-        output::encode_inline(result, state.max_unary_output, &component)?.map(|encoded| Answer {
+    let limit = state.max_unary_output;
+    let input = async { pipeline::decode_input(header, None) };
+    let placed = pipeline::execute(state, header, deadline, input, |output, component| {
+        output::encode_inline(output, limit, component)
+    })
+    .await?;
+    Ok(match placed {
+        Placed::Nothing => None,
+        Placed::Segment(segment) => Some(Answer::segment(segment)),
+        Placed::Encoded(encoded) => Some(Answer {
             kind: data_ref::Kind::Inline(InlineTable {
                 ipc: encoded.parts.into_iter().next().unwrap_or_default(),
                 num_rows: encoded.rows,
@@ -232,7 +186,7 @@ async fn unary(
             rows: encoded.rows,
             bytes: encoded.bytes,
         }),
-    )
+    })
 }
 
 /// Opens a resource instance: kind exists, config valid, constructor runs.

@@ -1,6 +1,7 @@
 //! What the gRPC services share while a plugin serves: the registered
 //! plugin, its manifest, open resources, running calls and the lifecycle.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::core::logger::Logger;
@@ -24,6 +25,9 @@ pub(crate) struct State {
     /// The writable `HEDDLE_SHM_DIR`, when there is one: the plugin then
     /// offers `shm` and may answer outputs by handle.
     pub(crate) shm: Option<ShmDir>,
+    /// Whether the frame lane listens (set before the handshake line): the
+    /// plugin then offers `frames`.
+    pub(crate) frames: AtomicBool,
 }
 
 impl State {
@@ -42,6 +46,7 @@ impl State {
             logger,
             max_unary_output: 16 * 1024 * 1024,
             shm,
+            frames: AtomicBool::new(false),
         })
     }
 

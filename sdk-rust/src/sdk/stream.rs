@@ -10,17 +10,16 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::core::errors::{ErrorCode, HeddleError};
-use crate::core::shm;
+use crate::core::errors::HeddleError;
 use crate::core::table::Table;
 use crate::proto::{
-    data_ref, invoke_stream_request, invoke_stream_response, CallStats, DataRef, InvokeHeader,
-    InvokeResponse, InvokeStreamRequest, InvokeStreamResponse, StreamedTable, TableChunk,
+    data_ref, invoke_stream_request, invoke_stream_response, InvokeHeader, InvokeStreamRequest,
+    InvokeStreamResponse, StreamedTable, TableChunk,
 };
 use crate::sdk::deadline::call_deadline;
-use crate::sdk::invoke;
 use crate::sdk::lifecycle::InflightGuard;
 use crate::sdk::output;
+use crate::sdk::pipeline::{self, Answer, Placed};
 use crate::sdk::state::State;
 
 type Sender = mpsc::Sender<Result<InvokeStreamResponse, Status>>;
@@ -79,60 +78,29 @@ async fn serve(
     let started = StdInstant::now();
     let component = state.component(&header.step);
     let outcome = run(state, &header, inbound, deadline, sender).await;
-    let result = match outcome {
-        Ok(Some((kind, rows, bytes))) => InvokeResponse {
-            output: Some(DataRef { kind: Some(kind) }),
-            error: None,
-            stats: Some(CallStats {
-                duration_us: started.elapsed().as_micros() as u64,
-                output_rows: rows,
-                output_bytes: bytes,
-            }),
-        },
-        Ok(None) => InvokeResponse {
-            output: None,
-            error: None,
-            stats: Some(CallStats {
-                duration_us: started.elapsed().as_micros() as u64,
-                ..Default::default()
-            }),
-        },
-        Err(err) => InvokeResponse {
-            output: None,
-            error: Some(err.to_proto(ErrorCode::StepFailed, &component)),
-            stats: None,
-        },
-    };
     let message = InvokeStreamResponse {
-        msg: Some(invoke_stream_response::Msg::Result(result)),
+        msg: Some(invoke_stream_response::Msg::Result(pipeline::response(
+            outcome, &component, started,
+        ))),
     };
     let _ = sender.send(Ok(message)).await;
 }
 
-/// Checks, gathers the input, runs, and writes the output into a segment
-/// (no chunks then) or sends it as chunks; returns where the output is, its
-/// rows and bytes, or `None` for a sink.
+/// The shared pipeline with the input gathered from the chunks (or by
+/// handle), and the output by handle (no chunks then) or sent as chunks.
 async fn run(
     state: &Arc<State>,
     header: &InvokeHeader,
     mut inbound: Streaming<InvokeStreamRequest>,
     deadline: Option<Instant>,
     sender: &Sender,
-) -> Result<Option<(data_ref::Kind, u64, u64)>, HeddleError> {
-    let prepared = invoke::prepare(state, header)?;
-    let input = gather_input(header, &mut inbound).await?;
-    let component = invoke::producer(&prepared);
-    let output = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
-    let threshold = header.shm_output_threshold;
-    let output = match output::to_segment(output, threshold, state.shm.as_ref(), &component)? {
-        Ok(segment) => {
-            let (rows, bytes) = (segment.num_rows, segment.length);
-            return Ok(Some((data_ref::Kind::Shm(segment), rows, bytes)));
-        }
-        Err(output) => output,
-    };
-    let Some(encoded) = output::encode_chunked(output, &component)? else {
-        return Ok(None);
+) -> Result<Option<Answer>, HeddleError> {
+    let input = gather_input(header, &mut inbound);
+    let placed = pipeline::execute(state, header, deadline, input, output::encode_chunked).await?;
+    let encoded = match placed {
+        Placed::Nothing => return Ok(None),
+        Placed::Segment(segment) => return Ok(Some(Answer::segment(segment))),
+        Placed::Encoded(encoded) => encoded,
     };
     for part in encoded.parts {
         let chunk = InvokeStreamResponse {
@@ -144,17 +112,19 @@ async fn run(
             break;
         }
     }
-    let streamed = data_ref::Kind::Streamed(StreamedTable {
-        total_bytes: encoded.bytes,
-    });
-    Ok(Some((streamed, encoded.rows, encoded.bytes)))
+    Ok(Some(Answer {
+        kind: data_ref::Kind::Streamed(StreamedTable {
+            total_bytes: encoded.bytes,
+        }),
+        rows: encoded.rows,
+        bytes: encoded.bytes,
+    }))
 }
 
-/// Reads input chunks until the host half-closes and decodes them, or maps
-/// the shared-memory input the header names (then no chunks may follow).
-/// Fails with `INVALID_INPUT` when they are not an Arrow IPC stream or a
-/// message other than a chunk arrives, and with the segment errors of
-/// [`shm::read_segment`].
+/// Reads input chunks until the host half-closes, then takes the input from
+/// them or from the header ([`pipeline::decode_input`]). Fails with
+/// `INVALID_INPUT` when the stream breaks or a message other than a chunk
+/// arrives, and as `decode_input` does.
 async fn gather_input(
     header: &InvokeHeader,
     inbound: &mut Streaming<InvokeStreamRequest>,
@@ -174,32 +144,7 @@ async fn gather_input(
             }
         }
     }
-    let inline = match header.input.as_ref().and_then(|d| d.kind.as_ref()) {
-        Some(data_ref::Kind::Inline(table)) => Some(table.ipc.clone()),
-        Some(data_ref::Kind::Shm(_)) if !parts.is_empty() => {
-            return Err(HeddleError::invalid_input(
-                "the header has a shared-memory input and chunks followed; send one or the other",
-            ))
-        }
-        Some(data_ref::Kind::Shm(segment)) => return shm::read_segment(segment).map(Some),
-        _ => None,
-    };
-    let chunks = parts.len();
-    match (inline, chunks) {
-        (Some(ipc), 0) => Table::from_ipc(ipc).map(Some),
-        (None, 0)
-            if !matches!(
-                header.input.as_ref().and_then(|d| d.kind.as_ref()),
-                Some(data_ref::Kind::Streamed(_))
-            ) =>
-        {
-            Ok(None)
-        }
-        (None, _) => Table::from_ipc(concat(parts)).map(Some),
-        (Some(_), _) => Err(HeddleError::invalid_input(
-            "the header has an inline input and chunks followed; send one or the other",
-        )),
-    }
+    pipeline::decode_input(header, Some(concat(parts)))
 }
 
 /// The chunks as one buffer; a single chunk is used as is (no copy).

@@ -1,0 +1,266 @@
+//! The frame lane's listener and connections (protocol §5.5).
+//!
+//! Per connection a reader task checks the preface, reads frames (payloads
+//! straight into one aligned buffer each) and spawns one task per call, so a
+//! slow step never holds up the reading of the next frame; a writer task
+//! sends the results in the order they are ready, several at a time in one
+//! vectored write when they queue up. A malformed frame closes the
+//! connection at once: the calls in flight on it are then cancelled, as
+//! calls whose gRPC stream the host dropped are.
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::errors::HeddleError;
+use crate::core::logger::Logger;
+use crate::proto::InvokeHeader;
+use crate::sdk::frame_call::{self, CallFrame};
+use crate::sdk::frames::{self, Kind, OutFrame, PREFACE};
+use crate::sdk::state::State;
+
+/// Read-ahead per connection: a small call (prefix, header and a 1-row
+/// table) arrives in one read; a large payload bypasses it.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Results written together at most, when several are ready at once.
+const MAX_BATCH: usize = 64;
+
+/// The running frame lane.
+pub(crate) struct FrameServer {
+    path: PathBuf,
+    /// Cancelled when the connections must end (after the grace period).
+    closing: CancellationToken,
+    /// Yields `None` once the accept loop and every connection task ended.
+    finished: mpsc::Receiver<()>,
+}
+
+impl FrameServer {
+    /// Removes a stale file at `path`, listens there and serves connections
+    /// until a shutdown is requested (then it stops accepting and removes
+    /// the file). Must run inside the runtime. Fails when it cannot listen.
+    pub(crate) fn start(state: &Arc<State>, path: PathBuf) -> io::Result<FrameServer> {
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)?;
+        let closing = CancellationToken::new();
+        let (alive, finished) = mpsc::channel(1);
+        tokio::spawn(accept(
+            state.clone(),
+            listener,
+            path.clone(),
+            closing.clone(),
+            alive,
+        ));
+        Ok(FrameServer {
+            path,
+            closing,
+            finished,
+        })
+    }
+
+    /// Ends the lane once the calls in flight are done (or the grace period
+    /// is over): stops reading frames, lets each writer send the results
+    /// still coming, and waits up to `within` for every connection to close.
+    pub(crate) async fn close(mut self, within: Duration) {
+        self.closing.cancel();
+        let _ = tokio::time::timeout(within, self.finished.recv()).await;
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Accepts connections until a shutdown is requested. Every task it starts
+/// holds a clone of `alive`, so `FrameServer::close` sees when all ended.
+async fn accept(
+    state: Arc<State>,
+    listener: UnixListener,
+    path: PathBuf,
+    closing: CancellationToken,
+    alive: mpsc::Sender<()>,
+) {
+    let stop = state.lifecycle.stop_requested();
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => break,
+            _ = closing.cancelled() => break,
+        };
+        match accepted {
+            Ok((stream, _)) => open(&state, stream, &closing, &alive),
+            Err(err) => {
+                // Out of file descriptors, usually: wait instead of spinning.
+                state
+                    .logger
+                    .warn(&format!("the frame lane cannot accept a connection: {err}"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    drop(listener);
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Starts a connection's reader and writer.
+fn open(
+    state: &Arc<State>,
+    stream: UnixStream,
+    closing: &CancellationToken,
+    alive: &mpsc::Sender<()>,
+) {
+    let (read, write) = stream.into_split();
+    let (results, queue) = mpsc::unbounded_channel();
+    // Cancelled when the connection must close at once (a malformed frame,
+    // a broken socket). The end of the lane only stops the reader: the
+    // writer still sends the results of the calls that were let finish.
+    let broken = CancellationToken::new();
+    let logger = state.logger.with("lane", "frames");
+    logger.debug("frame connection opened");
+    tokio::spawn(read_calls(
+        state.clone(),
+        read,
+        results,
+        Ends {
+            closing: closing.clone(),
+            broken: broken.clone(),
+        },
+        logger.clone(),
+        alive.clone(),
+    ));
+    tokio::spawn(write_results(write, queue, broken, logger, alive.clone()));
+}
+
+/// What ends a connection's reading.
+struct Ends {
+    /// The lane closes (after the grace period of a shutdown).
+    closing: CancellationToken,
+    /// The connection broke (here or in the writer).
+    broken: CancellationToken,
+}
+
+/// The reader task: reads until the host closes the connection, the lane
+/// ends or the connection breaks; any error breaks the connection.
+async fn read_calls(
+    state: Arc<State>,
+    read: OwnedReadHalf,
+    results: mpsc::UnboundedSender<OutFrame>,
+    ends: Ends,
+    logger: Logger,
+    _alive: mpsc::Sender<()>,
+) {
+    let Ends { closing, broken } = ends;
+    let mut reader = BufReader::with_capacity(READ_BUFFER, read);
+    let outcome = tokio::select! {
+        outcome = read_loop(&state, &mut reader, &results) => outcome,
+        // The lane ends: the writer sends what is left, then closes.
+        _ = closing.cancelled() => return,
+        _ = broken.cancelled() => return,
+    };
+    match outcome {
+        Ok(()) => logger.debug("frame connection closed by the host"),
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::InvalidData | io::ErrorKind::OutOfMemory
+            ) =>
+        {
+            logger.warn(&format!("closing a frame connection: {err}"));
+            broken.cancel();
+        }
+        Err(err) => {
+            logger.debug(&format!("frame connection lost: {err}"));
+            broken.cancel();
+        }
+    }
+}
+
+/// Checks the preface, then reads call frames and starts each call. Returns
+/// at a clean end of the connection; fails with `InvalidData` on a wrong
+/// preface or a malformed frame, or with the socket's error.
+async fn read_loop(
+    state: &Arc<State>,
+    reader: &mut BufReader<OwnedReadHalf>,
+    results: &mpsc::UnboundedSender<OutFrame>,
+) -> io::Result<()> {
+    let mut preface = [0u8; PREFACE.len()];
+    reader.read_exact(&mut preface).await?;
+    if preface != PREFACE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the connection did not start with the preface {:?} (got {:?})",
+                String::from_utf8_lossy(&PREFACE),
+                String::from_utf8_lossy(&preface)
+            ),
+        ));
+    }
+    while let Some(prefix) = frames::read_prefix(reader).await? {
+        let received = Instant::now();
+        if prefix.kind != Kind::Call {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a result frame came from the host, which sends only call frames",
+            ));
+        }
+        let header: InvokeHeader = frames::read_message(reader, &prefix).await?;
+        let payload = match frames::read_payload(reader, prefix.payload_len).await {
+            Ok(payload) => Ok(payload),
+            Err(err) if err.kind() == io::ErrorKind::OutOfMemory => {
+                frames::skip(reader, prefix.payload_len).await?;
+                Err(HeddleError::invalid_input(format!(
+                    "the input cannot be held in memory here ({err}); pass it by shared-memory handle or in smaller calls"
+                )))
+            }
+            Err(err) => return Err(err),
+        };
+        let call = CallFrame {
+            call_no: prefix.call_no,
+            header,
+            payload,
+            received,
+        };
+        tokio::spawn(frame_call::serve(state.clone(), call, results.clone()));
+    }
+    Ok(())
+}
+
+/// The writer task: sends result frames whole as the calls finish, until
+/// every call and the reader are done or the connection breaks.
+async fn write_results(
+    mut write: OwnedWriteHalf,
+    mut queue: mpsc::UnboundedReceiver<OutFrame>,
+    broken: CancellationToken,
+    logger: Logger,
+    _alive: mpsc::Sender<()>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let received = tokio::select! {
+            received = queue.recv_many(&mut batch, MAX_BATCH) => received,
+            _ = broken.cancelled() => 0,
+        };
+        if received == 0 {
+            break;
+        }
+        let written = tokio::select! {
+            written = frames::write_frames(&mut write, &batch) => written,
+            _ = broken.cancelled() => break,
+        };
+        if let Err(err) = written {
+            logger.debug(&format!("frame connection lost while writing: {err}"));
+            broken.cancel();
+            break;
+        }
+        batch.clear();
+    }
+    // Dropping the queue makes calls still running see the connection gone.
+    drop(queue);
+    let _ = write.shutdown().await;
+}
