@@ -1,6 +1,7 @@
 // Inline Arrow throughput: a 200 MB table sent to a plugin's `echo` step and
-// back through the host by chunked Arrow IPC (InvokeStream), against a raw
-// Buffer.copy of the same number of bytes, measured in the same run.
+// back through the host as Arrow IPC (one frame each way on the frame lane,
+// chunked InvokeStream for plugins without it), against a raw Buffer.copy of
+// the same number of bytes, measured in the same run.
 import { Table, tableToIPC, makeVector } from "apache-arrow";
 import { PluginHost } from "@heddle/host";
 import { nowUs, ratio } from "./lib/stats.mjs";

@@ -58,7 +58,7 @@ describe("CLI data plane", () => {
     try {
       const plugin = await host.load(peer);
       const ref = await plugin.invoke("generate", { config: { rows: 200_000 }, output: "ref" });
-      await new Promise((r) => setImmediate(r)); // the snapshot is written on the next tick
+      await new Promise((r) => setTimeout(r, 300)); // the snapshot is written within 100 ms of a change
       const json = await cli(["inspect", "memory", "--json"]);
       const mine = (JSON.parse(json.stdout) as Array<{ pid: number; segments: Array<{ id: string; holders: string[] }> }>).find((s) => s.pid === process.pid)!;
       expect(mine.segments.map((s) => s.id)).toEqual([ref!.id]);

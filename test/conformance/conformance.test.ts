@@ -170,6 +170,7 @@ describe.each(runs)("conformance: %s SDK over %s", (lang, transport) => {
     expect(plugin.manifest.handlers.map((r: { name: string }) => r.name)).toEqual(["record_errors"]);
     expect(plugin.handshake.protocolVersion).toBe(1);
     expect(plugin.handshake.sdkLanguage).toBeTruthy();
+    expect(plugin.handshake.capabilities.includes("frames")).toBe(frames);
   });
 
   it.for(shmCases)("$name", async ({ spec: c }, ctx) => {

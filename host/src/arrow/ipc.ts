@@ -1,6 +1,7 @@
 // Arrow IPC stream encode/decode for tables crossing the plugin boundary,
 // with validation of what a plugin sends back (bad IPC → INVALID_OUTPUT).
-import { RecordBatchReader, Table, tableToIPC, type RecordBatch } from "apache-arrow";
+import { RecordBatchReader, RecordBatchStreamWriter, Table, tableToIPC, type RecordBatch } from "apache-arrow";
+import { type IpcPieces, type WriterClass, encodeIpcPiecesWith, joinIpcPieces } from "@heddle/sdk/ipc-pieces";
 import { PluginCallError } from "../errors.js";
 
 /** A table as callers give it: an Arrow Table, or Arrow IPC bytes (stream or file format). */
@@ -9,6 +10,24 @@ export type TableInput = Table | Uint8Array;
 /** Encodes a call input as IPC stream bytes. Uint8Array input is passed through as is (the plugin validates it). */
 export function encodeTable(input: TableInput): Uint8Array {
   return input instanceof Uint8Array ? input : tableToIPC(input, "stream");
+}
+
+/** IPC stream bytes, whole or as pieces (views of a table's buffers, see @heddle/sdk/ipc-pieces). */
+export type IpcPayload = Uint8Array | IpcPieces;
+
+/** A table as IPC stream pieces (views of its buffers: nothing is copied until they are written). */
+export function encodeStreamPieces(table: Table): IpcPieces {
+  return encodeIpcPiecesWith(RecordBatchStreamWriter as unknown as WriterClass, table);
+}
+
+/** Byte length of a payload. */
+export function payloadLength(payload: IpcPayload): number {
+  return payload instanceof Uint8Array ? payload.length : payload.byteLength;
+}
+
+/** A payload as one buffer (joining pieces copies them once). */
+export function payloadBytes(payload: IpcPayload): Uint8Array {
+  return payload instanceof Uint8Array ? payload : joinIpcPieces(payload);
 }
 
 /** Concatenates chunks of one IPC stream. */

@@ -3,7 +3,7 @@
 // handed back as a TableRef. The host never reads a forwarded segment's bytes.
 import { tableFromIPC, tableToIPC, type Table } from "apache-arrow";
 import type { SharedMemoryRef } from "@heddle/sdk/gen/heddle/plugin/v1/data";
-import { decodePluginOutput } from "../arrow/ipc.js";
+import { decodePluginOutput, encodeStreamPieces, type IpcPayload } from "../arrow/ipc.js";
 import type { InvokeOutput } from "../rpc/invoke.js";
 import type { DataPlane } from "./data-plane.js";
 import { SegmentError } from "./errors.js";
@@ -22,7 +22,7 @@ export type OutputMode = "table" | "ref" | "ipc";
 
 /** The input as the RPC layer sends it, and what to undo when the call ends. */
 export interface PreparedInput {
-  input?: Uint8Array;
+  input?: IpcPayload;
   inputRef?: SharedMemoryRef;
   inputRows?: number;
   /** Releases the call's hold on a segment it was lent. Never throws. */
@@ -60,21 +60,21 @@ export function prepareInput(plane: DataPlane | undefined, input: InvokeInput | 
     if (!side.shm || !plane) {
       // A peer without shm gets the bytes: map (no copy) and re-encode as a stream.
       const table = input.toTable();
-      return { input: tableToIPC(table, "stream"), inputRows: table.numRows, ...none };
+      return { input: encodeStreamPieces(table), inputRows: table.numRows, ...none };
     }
     const ref = input.ref;
     plane.registry.hold(input.id, side.holder, side.pid);
     return { inputRef: ref, done: () => plane.registry.release(input.id, side.holder) };
   }
   if (!side.shm || !plane) {
-    return input instanceof Uint8Array ? { input, ...none } : { input: tableToIPC(input, "stream"), inputRows: input.numRows, ...none };
+    return input instanceof Uint8Array ? { input, ...none } : { input: encodeStreamPieces(input), inputRows: input.numRows, ...none };
   }
   // Buffers well under the threshold cannot make an IPC file over it: skip the file encoding.
   const small = !(input instanceof Uint8Array) && tableBytes(input) * 2 < plane.thresholdBytes;
   const fileBytes = input instanceof Uint8Array ? (isIpcFile(input) ? input : undefined) : small ? undefined : tableToIPC(input, "file");
   if (!fileBytes || fileBytes.length < plane.thresholdBytes) {
     if (input instanceof Uint8Array) return { input, ...none };
-    return { input: tableToIPC(input, "stream"), inputRows: input.numRows, ...none };
+    return { input: encodeStreamPieces(input), inputRows: input.numRows, ...none };
   }
   const rows = input instanceof Uint8Array ? tableFromIPC(fileBytes).numRows : input.numRows;
   const ref = plane.writeSegment(fileBytes, side.holder, side.pid, rows);

@@ -3,7 +3,7 @@
 // RunCommand) spread over the least busy process.
 import { EventEmitter } from "node:events";
 import type { Table } from "apache-arrow";
-import { decodePluginOutput } from "../arrow/ipc.js";
+import { decodePluginOutput, payloadLength } from "../arrow/ipc.js";
 import { outputThreshold, prepareInput, resolveOutput, type CallSide, type InvokeInput, type OutputMode } from "../data/call-data.js";
 import type { DataPlane } from "../data/data-plane.js";
 import type { TableRef } from "../data/table-ref.js";
@@ -202,8 +202,8 @@ export class Plugin extends EventEmitter implements SlotOwner {
       };
       const prepared = prepareInput(data, opts.input, side);
       try {
-        const inputBytes = prepared.input?.length ?? 0;
-        const stream = this.chooseStream(proc, opts.stream === true || inputBytes > INLINE_LIMIT_BYTES, prepared.input, component);
+        const inputBytes = prepared.input ? payloadLength(prepared.input) : 0;
+        const stream = this.chooseStream(proc, opts.stream === true || inputBytes > INLINE_LIMIT_BYTES, inputBytes, component);
         const out = await invokeOnProcess(proc, {
           callId,
           component,
@@ -350,10 +350,10 @@ export class Plugin extends EventEmitter implements SlotOwner {
     }
   }
 
-  private chooseStream(proc: PluginProcess, wanted: boolean, input: Uint8Array | undefined, component: string): boolean {
-    if (!wanted || proc.handshake.capabilities.includes("streaming")) return wanted;
-    if ((input?.length ?? 0) <= INLINE_LIMIT_BYTES) return false;
-    throw new PluginCallError("UNSUPPORTED", `input of ${input!.length} bytes needs InvokeStream, which plugin ${this.name} does not support`, {
+  private chooseStream(proc: PluginProcess, wanted: boolean, inputBytes: number, component: string): boolean {
+    if (!wanted || proc.handshake.capabilities.includes("streaming") || proc.frames?.usable) return wanted;
+    if (inputBytes <= INLINE_LIMIT_BYTES) return false;
+    throw new PluginCallError("UNSUPPORTED", `input of ${inputBytes} bytes needs InvokeStream, which plugin ${this.name} does not support`, {
       plugin: this.name, component, hint: "send a smaller input (≤ 4 MiB) or upgrade the plugin's SDK",
     });
   }

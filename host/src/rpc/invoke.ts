@@ -5,6 +5,7 @@ import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js
 import type { SharedMemoryRef } from "@heddle/sdk/gen/heddle/plugin/v1/data";
 import type { InvokeHeader, InvokeStage, InvokeResponse, InvokeStreamRequest, InvokeStreamResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
 import { splitIpcIntoChunks } from "../arrow/chunking.js";
+import { type IpcPayload, payloadBytes, payloadLength } from "../arrow/ipc.js";
 import { ErrorCode } from "@heddle/sdk/gen/heddle/plugin/v1/errors";
 import { fromPluginError, PluginCallError, ProcessStoppingError } from "../errors.js";
 import { runCall, type CallSettings, type CallTarget } from "./call-runner.js";
@@ -17,8 +18,8 @@ export interface InvokeCall extends CallSettings {
   configJson: string;
   /** Binding → plugin-side instance id. */
   resources: Record<string, string>;
-  /** Input as Arrow IPC stream bytes, or undefined for no input. */
-  input?: Uint8Array;
+  /** Input as Arrow IPC stream bytes (whole or as pieces), or undefined for no input. */
+  input?: IpcPayload;
   /** Input by handle (capability shm); takes precedence over `input`. */
   inputRef?: SharedMemoryRef;
   /** InvokeHeader.shm_output_threshold (0 = never answer by handle). */
@@ -48,8 +49,8 @@ function header(call: InvokeCall, streamed: boolean): InvokeHeader {
     : call.input === undefined
     ? undefined
     : streamed
-      ? { kind: { $case: "streamed" as const, streamed: { totalBytes: call.input.length } } }
-      : { kind: { $case: "inline" as const, inline: { ipc: Buffer.from(call.input.buffer, call.input.byteOffset, call.input.length), numRows: call.inputRows ?? 0 } } };
+      ? { kind: { $case: "streamed" as const, streamed: { totalBytes: payloadLength(call.input) } } }
+      : { kind: { $case: "inline" as const, inline: { ipc: asBuffer(payloadBytes(call.input)), numRows: call.inputRows ?? 0 } } };
   return {
     callId: call.callId,
     step: call.step,
@@ -110,6 +111,11 @@ function invokeFramed(target: CallTarget, lane: FrameConnection, call: InvokeCal
   });
 }
 
+/** A Buffer view of the same bytes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A broken frame connection as the gRPC status the call runner explains (crash or TRANSPORT). */
 function laneFailure(err: Error): ServiceError {
   return { code: GrpcStatus.UNAVAILABLE, details: `frame lane: ${err.message}`, message: err.message } as ServiceError;
@@ -157,7 +163,7 @@ async function writeRequest(
   try {
     await send({ msg: { $case: "header", header: header(call, true) } });
     if (call.input && !call.inputRef) {
-      for (const chunk of splitIpcIntoChunks(call.input)) {
+      for (const chunk of splitIpcIntoChunks(payloadBytes(call.input))) {
         if (stopped()) return;
         await send({ msg: { $case: "chunk", chunk: { data: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length) } } });
       }

@@ -1,6 +1,6 @@
-// Producing shared-memory segments (docs/protocol.md §8.2). apache-arrow's
-// file writer is asked for the pieces of the IPC file (small metadata arrays
-// plus views of the table's own buffers), which are then written with writev
+// Producing shared-memory segments (docs/protocol.md §8.2). The IPC file is
+// encoded as pieces (ipc-pieces.ts: metadata plus views of the table's own
+// buffers), which are then written with writev
 // straight from those buffers into `<HEDDLE_SHM_DIR>/<pid>-<counter>.arrow`:
 // the payload is copied once, into the segment, and never joined in memory
 // first. Writing through the file descriptor rather than a mapping turns a full
@@ -9,12 +9,10 @@ import { accessSync, closeSync, constants as fsConstants, openSync, statSync, un
 import { join } from "node:path";
 import * as arrow from "apache-arrow";
 import { ShmUnavailableError } from "./errors.js";
+import { type IpcPieces, encodeIpcPieces } from "./ipc-pieces.js";
 
 /** An Arrow IPC file as the list of its consecutive pieces (views, not copies). */
-export interface IpcFilePieces {
-  pieces: Uint8Array[];
-  byteLength: number;
-}
+export type IpcFilePieces = IpcPieces;
 
 /** A segment written by this process, as the SharedMemoryRef fields. */
 export interface WrittenSegment {
@@ -34,29 +32,9 @@ let segmentCounter = 0;
 /** Names to try when `<pid>-<counter>.arrow` exists already (left by an earlier process with our pid). */
 const MAX_NAME_ATTEMPTS = 100;
 
-/**
- * RecordBatchFileWriter that records the pieces it would emit instead of
- * queueing them, so they can be written out without being joined first.
- * `_write` is the writer's single output point (apache-arrow 21).
- */
-class PieceCollectingFileWriter extends arrow.RecordBatchFileWriter {
-  readonly pieces: Uint8Array[] = [];
-
-  protected override _write(chunk: unknown): this {
-    if (!this._started || !ArrayBuffer.isView(chunk) || chunk.byteLength === 0) return this;
-    this.pieces.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this._position += chunk.byteLength;
-    return this;
-  }
-}
-
 /** Encodes a table as the pieces of an Arrow IPC file; no payload byte is copied. */
 export function encodeIpcFilePieces(table: arrow.Table): IpcFilePieces {
-  const writer = new PieceCollectingFileWriter();
-  writer.writeAll(table);
-  let byteLength = 0;
-  for (const piece of writer.pieces) byteLength += piece.byteLength;
-  return { pieces: writer.pieces, byteLength };
+  return encodeIpcPieces(table, "file");
 }
 
 /**

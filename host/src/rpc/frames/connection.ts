@@ -3,6 +3,7 @@
 // waiting call when the connection breaks or the plugin breaks the framing.
 import net from "node:net";
 import { InvokeHeader, InvokeResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
+import { type IpcPayload, payloadBytes, payloadLength } from "../../arrow/ipc.js";
 import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, PREFACE, encodeFrameHead } from "@heddle/sdk/frames";
 
 /** How a waiting call hears back. */
@@ -74,12 +75,12 @@ export class FrameConnection {
   }
 
   /**
-   * Sends one call frame; `payload` is the input's Arrow IPC stream bytes.
+   * Sends one call frame; `payload` is the input's Arrow IPC stream (bytes or pieces).
    * Returns the call_no (for `forget`). The callback hears exactly once,
    * unless the call is forgotten first. Calls `cb.fail` at once when the
    * connection is already broken.
    */
-  call(header: InvokeHeader, payload: Uint8Array | undefined, cb: FrameCallback): number {
+  call(header: InvokeHeader, payload: IpcPayload | undefined, cb: FrameCallback): number {
     const callNo = this.nextCallNo;
     this.nextCallNo = this.nextCallNo >= 0xffffffff ? 1 : this.nextCallNo + 1;
     if (this.brokenBy) {
@@ -88,15 +89,15 @@ export class FrameConnection {
     }
     this.waiting.set(callNo, cb);
     const message = InvokeHeader.encode(header).finish();
-    const len = payload?.length ?? 0;
+    const len = payload ? payloadLength(payload) : 0;
+    const head = encodeFrameHead(KIND_CALL, callNo, message, len);
     if (len <= COALESCE_BYTES) {
-      const head = encodeFrameHead(KIND_CALL, callNo, message, len);
-      this.socket.write(len ? Buffer.concat([head, payload!]) : head);
+      this.socket.write(len ? Buffer.concat([head, payloadBytes(payload!)]) : head);
     } else {
-      // Two writes, no copy of the payload (net.Socket writes Buffers as they are).
+      // One writev of head and pieces, no copy (net.Socket writes buffers as they are).
       this.socket.cork();
-      this.socket.write(encodeFrameHead(KIND_CALL, callNo, message, len));
-      this.socket.write(payload!);
+      this.socket.write(head);
+      for (const piece of payload instanceof Uint8Array ? [payload] : payload!.pieces) this.socket.write(piece);
       this.socket.uncork();
     }
     return callNo;
