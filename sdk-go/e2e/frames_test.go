@@ -165,11 +165,30 @@ func TestFramesShm(t *testing.T) {
 		mappedSegment(t, r.resp.GetOutput().GetShm(), func(tbl *heddle.Table) { checkIDs(t, tbl, 1000) })
 	})
 	t.Run("in and out by handle", func(t *testing.T) {
-		r := c.call(t, call{step: "scale", config: map[string]any{"column": "id", "factor": 1},
-			shmInput: writeSegmentFile(t, dir, "host-f2", want, 0), shmOutput: 1})
-		if r.resp.GetOutput().GetShm() == nil {
-			t.Fatalf("answer %v, want an output by handle", r.resp)
+		in := writeSegmentFile(t, dir, "host-f2", want, 0)
+		r := c.call(t, call{step: "scale", config: map[string]any{"column": "id", "factor": 1}, shmInput: in, shmOutput: 1})
+		if len(r.payload) != 0 {
+			t.Errorf("a %d-byte payload with an output by handle", len(r.payload))
 		}
+		checkNewSegment(t, dir, in, r.resp, func(tbl *heddle.Table) {
+			if tbl.NumRows() != 1000 {
+				t.Errorf("%d rows", tbl.NumRows())
+			}
+		})
+	})
+	t.Run("echo passes the input segment through", func(t *testing.T) {
+		in := writeSegmentFile(t, dir, "host-f5", want, 64)
+		checkPassThrough(t, dir, in, func() *pluginv1.InvokeResponse {
+			r := c.call(t, call{step: "echo", shmInput: in, shmOutput: 1})
+			if len(r.payload) != 0 {
+				t.Errorf("a %d-byte payload with an output by handle", len(r.payload))
+			}
+			return r.resp
+		})
+		then := []*pluginv1.InvokeStage{stage(t, "echo", nil, nil)}
+		checkPassThrough(t, dir, in, func() *pluginv1.InvokeResponse {
+			return c.call(t, call{step: "echo", shmInput: in, shmOutput: 1, then: then}).resp
+		})
 	})
 	t.Run("a missing segment", func(t *testing.T) {
 		ref := writeSegmentFile(t, dir, "host-f3", want, 0)

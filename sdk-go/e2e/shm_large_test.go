@@ -3,13 +3,17 @@ package e2e
 import (
 	"testing"
 	"time"
+
+	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
+	"github.com/heddle-host/heddle/sdk-go/heddle"
 )
 
 // largeRows int64 values are 100 MiB of column data.
 const largeRows = 100 << 20 / 8
 
-// TestShmLargeTable moves a 100 MiB table into the plugin and back out by
-// handle, checks every value, and logs how long a call with that input takes
+// TestShmLargeTable moves a 100 MiB table into the plugin by handle, gets it
+// back as the same segment from echo and as a new one from add_column,
+// checks every value, and logs how long a call with that input takes
 // by handle and streamed (no assertion on times: they are for the report).
 func TestShmLargeTable(t *testing.T) {
 	if testing.Short() {
@@ -21,8 +25,14 @@ func TestShmLargeTable(t *testing.T) {
 	in := writeSegmentFile(t, dir, "host-large", tbl, 0)
 	t.Logf("input segment: %d bytes, %d rows", in.GetLength(), in.GetNumRows())
 
-	t.Run("in and out by handle", func(t *testing.T) {
-		ref := checkRefEcho(t, p, in)
+	t.Run("echo passes the input segment through", func(t *testing.T) {
+		start := time.Now()
+		checkPassThrough(t, dir, in, func() *pluginv1.InvokeResponse { return p.invoke(t, call{step: "echo", shmInput: in, shmOutput: 1}) })
+		t.Logf("echo of the %d MiB segment by handle: %v", in.GetLength()>>20, time.Since(start))
+	})
+	t.Run("a changed table out by handle", func(t *testing.T) {
+		resp := p.invoke(t, call{step: "add_column", config: map[string]any{"name": "tag", "value": ""}, shmInput: in, shmOutput: 1})
+		ref := checkNewSegment(t, dir, in, resp, func(tbl *heddle.Table) { checkIDs(t, tbl, largeRows) })
 		t.Logf("output segment: %d bytes", ref.GetLength())
 	})
 

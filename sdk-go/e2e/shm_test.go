@@ -117,11 +117,11 @@ func TestShmOutput(t *testing.T) {
 		}
 	})
 	t.Run("shm input to shm output", func(t *testing.T) {
+		// A changed table gets a new segment; an unchanged one passes
+		// through (shm_pass_test.go).
 		in := writeSegmentFile(t, dir, "host-1", idTable(5000, 1000), 0)
-		ref := checkRefEcho(t, p, in)
-		if ref.GetSegmentId() == in.GetSegmentId() || ref.GetPath() == in.GetPath() {
-			t.Errorf("the output segment is the input segment: the host owns the input")
-		}
+		ref := checkNewSegment(t, dir, in, p.invoke(t, call{step: "add_column", config: map[string]any{"name": "tag", "value": "t"},
+			shmInput: in, shmOutput: 1}), func(tbl *heddle.Table) { checkIDs(t, tbl, 5000) })
 		ids = append(ids, ref.GetSegmentId())
 	})
 	t.Run("ReleaseSegments", func(t *testing.T) {
@@ -135,18 +135,6 @@ func TestShmOutput(t *testing.T) {
 		}
 		checkIDs(t, p.invokeOK(t, call{step: "echo", input: idTable(3, 3)}), 3)
 	})
-}
-
-// checkRefEcho echoes a shm input with shm output and checks the output segment.
-func checkRefEcho(t *testing.T, p *proc, in *pluginv1.SharedMemoryRef) *pluginv1.SharedMemoryRef {
-	t.Helper()
-	resp := p.invoke(t, call{step: "echo", shmInput: in, shmOutput: 1})
-	if resp.GetError() != nil || resp.GetOutput().GetShm() == nil {
-		t.Fatalf("echo answered %v", resp)
-	}
-	ref := resp.GetOutput().GetShm()
-	mappedSegment(t, ref, func(tbl *heddle.Table) { checkIDs(t, tbl, int64(in.GetNumRows())) })
-	return ref
 }
 
 func TestShmBadSegments(t *testing.T) {

@@ -97,6 +97,7 @@ func decodeInput(e *stepEntry, in *inputSource) (*Table, *Error) {
 		if failure != nil {
 			failure.Component = e.name
 		}
+		in.mapped = input
 		return input, failure
 	default:
 		t, err := DecodeIPC(in.data)

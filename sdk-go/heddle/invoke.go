@@ -14,6 +14,7 @@ type inputSource struct {
 	data    []byte
 	segment *pluginv1.SharedMemoryRef // input = shm: mapped at check 4
 	mapping *segmentMapping           // the call's hold on the mapped segment
+	mapped  *Table                    // the table read from segment, to recognise it coming back unchanged (§8.2)
 	present bool
 	problem *Error // the input came in a form this call cannot take
 }
@@ -35,7 +36,8 @@ func (s *server) takeSegment(in *inputSource, ref *pluginv1.SharedMemoryRef) {
 // execute runs a call through the pipeline every lane shares (checks of §5.1
 // for each fused stage, input decoding, the steps, cancellation and the
 // deadline) and answers what does not depend on the lane: a failure, a sink,
-// or an output by handle (§8.2). A nil response means out is to be sent the
+// or an output by handle (§8.2: the input's own segment when the output is
+// the input unchanged, else a new one). A nil response means out is to be sent the
 // lane's way: inline bytes (Invoke), chunks (InvokeStream) or a frame payload
 // (§5.5).
 func (s *server) execute(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSource, start time.Time) (*pluginv1.InvokeResponse, *Table) {
@@ -45,6 +47,8 @@ func (s *server) execute(ctx context.Context, h *pluginv1.InvokeHeader, in *inpu
 		return failed(failure, start), nil
 	case out == nil:
 		return &pluginv1.InvokeResponse{Stats: stats(start, 0, 0)}, nil
+	case passesThrough(h, in, out):
+		return answerWithInputSegment(in.segment, out, start), nil
 	case s.wantsShmOutput(h, out):
 		return s.answerWithSegment(producer(h), out, start), nil
 	}

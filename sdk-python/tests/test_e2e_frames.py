@@ -129,17 +129,18 @@ def test_a_bad_fused_stage_fails_before_anything_runs(client):
     assert response.error.component == "conformance.scale"
 
 
-def test_shm_input_and_output_by_handle(client, shm_dir):
+def test_shm_input_and_output_by_handle(client, shm_dir, plugin):
     table = large_table(2 * MIB)
     ref = write_ipc_file(os.path.join(shm_dir, f"host-{time.monotonic_ns()}.arrow"), table)
-    h = bare_header("echo", shm_output_threshold=1024)
+    h = bare_header("scale", {"column": "value", "factor": 3}, shm_output_threshold=1024)
     h.input.shm.CopyFrom(ref)
     response, payload = client.call(h)
     assert not response.HasField("error"), response.error
     assert payload == b"" and response.output.WhichOneof("kind") == "shm"
     out_ref = response.output.shm
-    assert out_ref.path.startswith(shm_dir) and out_ref.num_rows == table.num_rows
-    assert read_segment(out_ref).equals(table)
+    assert out_ref.segment_id.startswith(f"{plugin.proc.pid}-") and out_ref.num_rows == table.num_rows
+    assert out_ref.path == os.path.join(shm_dir, out_ref.segment_id + ".arrow")
+    assert read_segment(out_ref).column("value").to_pylist()[:3] == [0.0, 1.5, 3.0]
     os.unlink(out_ref.path)  # the host owns produced segments
     os.unlink(ref.path)
 

@@ -173,6 +173,24 @@ describe.each(runs)("conformance: %s SDK over %s", (lang, transport) => {
     expect(plugin.handshake.capabilities.includes("frames")).toBe(frames);
   });
 
+  it("passes an unchanged input segment through: echo answers with the very segment it was lent (§8.2)", async (ctx) => {
+    if (!plugin.handshake.capabilities.includes("shm")) ctx.skip();
+    const ref = host.refFromTable(generatedTable(200_000));
+    const out = await plugin.invoke("echo", { input: ref, output: "ref" });
+    try {
+      expect(out!.id).toBe(ref.id);
+      expect(out!.ref).toEqual(ref.ref);
+      ref.release();
+      expect(out!.toTable().numRows).toBe(200_000); // still held by `out`
+      const changed = await plugin.invoke("add_column", { config: { name: "x", value: "y" }, input: out!, output: "ref" });
+      expect(changed!.id).not.toBe(ref.id);
+      changed!.release();
+    } finally {
+      out!.release();
+    }
+    expect(host.data.registry.get(ref.id)).toBeUndefined();
+  }, 60_000);
+
   it.for(shmCases)("$name", async ({ spec: c }, ctx) => {
     // An SDK that does not advertise shm (yet) has nothing to check here: reported as skipped.
     if (!plugin.handshake.capabilities.includes("shm")) ctx.skip();

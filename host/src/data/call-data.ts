@@ -39,6 +39,8 @@ export interface CallSide {
   pid: number;
   plugin: string;
   component: string;
+  /** The segment lent to the call as its input, which the plugin may answer with unchanged (§8.2 pass-through). */
+  lent?: string;
 }
 
 const ARROW_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -105,7 +107,7 @@ export function resolveOutput(plane: DataPlane | undefined, out: InvokeOutput, s
   if (!(out instanceof Uint8Array)) {
     if (!plane) throw new SegmentError("SEGMENT_INVALID", `${who} answered with a segment, but this host has no data plane`);
     const holder = mode === "ref" ? plane.newRefHolder() : `${side.holder}:out`;
-    plane.adoptProduced(out.shm, { plugin: side.plugin, pid: side.pid }, holder, who);
+    plane.adoptProduced(out.shm, { plugin: side.plugin, pid: side.pid }, holder, who, side.lent);
     if (mode === "ref") return plane.tableRef(out.shm.segmentId, holder);
     try {
       return mapSegmentTable(plane.registry.refFor(out.shm.segmentId), who);

@@ -91,8 +91,9 @@ export class DataPlane {
    * is an Arrow IPC file, then registers it held by `holder`. The host owns
    * it from here on. SEGMENT_INVALID / SEGMENT_NOT_FOUND / SEGMENT_TOO_LARGE.
    */
-  adoptProduced(ref: SharedMemoryRef, producer: { plugin: string; pid: number }, holder: string, who: string): SharedMemoryRef {
+  adoptProduced(ref: SharedMemoryRef, producer: { plugin: string; pid: number }, holder: string, who: string, lent?: string): SharedMemoryRef {
     if (!this.shmDir) throw new SegmentError("SEGMENT_INVALID", `${who}: the plugin answered with a segment, but this host offered no shared memory`);
+    if (lent !== undefined && ref.segmentId === lent) return this.passThrough(ref, holder, who);
     checkProducedPath(ref, this.shmDir, producer.pid, who);
     try {
       checkSegmentFile(ref, who);
@@ -104,6 +105,21 @@ export class DataPlane {
     }
     const p: SegmentProducer = { kind: "plugin", plugin: producer.plugin, pid: producer.pid };
     this.registry.register(ref, p, holder, 0);
+    return this.registry.refFor(ref.segmentId);
+  }
+
+  /**
+   * The plugin answered with the segment it was lent as input (its output is
+   * its input unchanged, §8.2): the same segment goes on, with one more
+   * holder. SEGMENT_INVALID if the answer's offset or length differ from the
+   * registered ones; SEGMENT_NOT_FOUND if it was freed meanwhile.
+   */
+  private passThrough(ref: SharedMemoryRef, holder: string, who: string): SharedMemoryRef {
+    const known = this.registry.require(ref.segmentId, who);
+    if (known.offset !== ref.offset || known.length !== ref.length) {
+      throw new SegmentError("SEGMENT_INVALID", `${who}: answered with segment ${ref.segmentId} but changed its offset or length (${ref.offset}+${ref.length}, lent as ${known.offset}+${known.length})`);
+    }
+    this.registry.hold(ref.segmentId, holder, 0);
     return this.registry.refFor(ref.segmentId);
   }
 

@@ -201,6 +201,7 @@ export class Plugin extends EventEmitter implements SlotOwner {
         holder: `call:${callId}`, pid: proc.handshake.pid, plugin: this.name, component,
       };
       const prepared = prepareInput(data, opts.input, side);
+      side.lent = prepared.inputRef?.segmentId;
       try {
         const inputBytes = prepared.input ? payloadLength(prepared.input) : 0;
         const stream = this.chooseStream(proc, opts.stream === true || inputBytes > INLINE_LIMIT_BYTES, inputBytes, component);

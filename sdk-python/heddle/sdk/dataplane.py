@@ -6,7 +6,9 @@ into the response: as a shared-memory segment when the host asked for it
 (`shm_output_threshold`) and the output is that large, otherwise inline
 (unary), as chunks (streaming) or as the payload of a result frame (§5.5).
 An output that is the very input table (an echo-like step or chain) is sent
-as the IPC bytes it arrived in, without encoding it again.
+as the IPC bytes it arrived in, without encoding it again, or, when it came by
+handle and the host asked for outputs by handle, as that same handle (§8.2
+"Pass-through"): no new segment, no byte copied.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class CallInput:
     def encoded(self, output: pa.Table) -> Optional[BytesLike]:
         """The input's IPC bytes when `output` is the input table itself (unchanged), else None."""
         return self.ipc if (self.ipc is not None and output is self.table) else None
+
+    def lent(self, output: pa.Table) -> Optional[shm.SegmentRef]:
+        """The handle the input came by when `output` is the input table itself (unchanged), else None.
+
+        Identity, not equality: only a table that is the mapped one (an echo, or
+        a fused chain whose stages all returned what they got) is known to be
+        exactly the bytes of the segment, without reading them.
+        """
+        return self.segment.ref if (self.segment is not None and output is self.table) else None
 
     def close(self) -> None:
         """Drops the table and the mapping: call it once the response is built (protocol §8.3)."""
@@ -135,11 +146,25 @@ class DataPlane:
 
     # -- output -------------------------------------------------------------------------------
 
-    def _segment_for(self, output: pa.Table, header: invoke_pb2.InvokeHeader, producer: str) -> Optional[shm.SegmentRef]:
-        """Writes `output` into a new segment when the host asked for large outputs by handle and this one is large."""
+    def _segment_for(
+        self, output: pa.Table, header: invoke_pb2.InvokeHeader, producer: str, source: Optional[CallInput]
+    ) -> Optional[shm.SegmentRef]:
+        """The segment to answer with when the host asked for large outputs by handle and this one is large, else None.
+
+        An unchanged input that came by handle goes back as that handle (§8.2
+        "Pass-through"; `num_rows` of the table): the host recognises the segment
+        it lent. Otherwise a large output is written into a new segment.
+        Raises SHM_UNAVAILABLE when a segment cannot be written.
+        """
         threshold = header.shm_output_threshold
         if not threshold or self.writer is None:
             return None  # no shm negotiated here: inline or streamed, as before
+        lent = source.lent(output) if source is not None else None
+        if lent is not None:
+            # The segment's length is the output's exact IPC file size: no need to measure it again.
+            if lent.length < threshold:
+                return None
+            return shm.SegmentRef(lent.segment_id, lent.path, lent.offset, lent.length, output.num_rows)
         if shm.ipc_file_size(output) < threshold:
             return None
         return self.writer.write(output, component=producer)
@@ -155,12 +180,13 @@ class DataPlane:
         """Puts a unary call's output into `response` (shm or inline) with its stats.
 
         `producer` is the step that returned `output` (the last stage of a fused call; default the header's step).
-        `source` is the call's input: when `output` is that very table, its IPC bytes are reused.
+        `source` is the call's input: when `output` is that very table, its handle is passed through
+        (shm asked for and the input came by handle, §8.2) or its IPC bytes are reused.
 
         Raises INVALID_OUTPUT when an inline output is over the unary limit, SHM_UNAVAILABLE when a segment cannot be written.
         """
         producer = producer or header.step
-        ref = self._segment_for(output, header, producer)
+        ref = self._segment_for(output, header, producer, source)
         if ref is not None:
             _set_shm(response, ref)
             return
@@ -192,7 +218,7 @@ class DataPlane:
         response; there is no size limit. `source` as in `unary_output`.
         Raises SHM_UNAVAILABLE when a segment cannot be written.
         """
-        ref = self._segment_for(output, header, producer)
+        ref = self._segment_for(output, header, producer, source)
         if ref is not None:
             _set_shm(response, ref)
             return None
@@ -204,17 +230,24 @@ class DataPlane:
         return encoded
 
     def stream_output(
-        self, output: pa.Table, header: invoke_pb2.InvokeHeader, response: invoke_pb2.InvokeResponse, producer: Optional[str] = None
+        self,
+        output: pa.Table,
+        header: invoke_pb2.InvokeHeader,
+        response: invoke_pb2.InvokeResponse,
+        producer: Optional[str] = None,
+        source: Optional[CallInput] = None,
     ) -> Iterator[data_pb2.TableChunk]:
         """Fills `response` for an InvokeStream and returns its output chunks (none when it went to a segment).
 
         The output is encoded here, at once, so the chunks may be sent after
         the input mapping is gone. `producer` is the step that returned `output`
-        (the last stage of a fused call; default the header's step).
+        (the last stage of a fused call; default the header's step). `source` is
+        the call's input: when `output` is that very table and it came by
+        handle, the handle is passed through (§8.2).
 
         Raises SHM_UNAVAILABLE when a segment cannot be written.
         """
-        ref = self._segment_for(output, header, producer or header.step)
+        ref = self._segment_for(output, header, producer or header.step, source)
         if ref is not None:
             _set_shm(response, ref)
             return iter(())

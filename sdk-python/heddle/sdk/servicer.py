@@ -167,7 +167,7 @@ class _StreamLane(_UnaryLane):
         producer: str,
         call_input: CallInput,
     ) -> None:
-        self.chunks = data.stream_output(output, header, response, producer=producer)
+        self.chunks = data.stream_output(output, header, response, producer=producer, source=call_input)
 
 
 class PluginServicer(plugin_pb2_grpc.PluginServiceServicer):

@@ -20,6 +20,7 @@ pub(crate) mod invoke;
 mod lifecycle;
 mod manifest;
 mod output;
+mod passthrough;
 mod pipeline;
 mod state;
 mod stream;

@@ -19,14 +19,16 @@ use crate::core::table::Table;
 use crate::proto::{data_ref, CallStats, DataRef, InvokeHeader, InvokeResponse, SharedMemoryRef};
 use crate::sdk::invoke;
 use crate::sdk::output::{self, Encoded};
+use crate::sdk::passthrough::Lent;
 use crate::sdk::state::State;
 
 /// Where a finished call's output went.
 pub(crate) enum Placed {
     /// The last step is a sink: no table.
     Nothing,
-    /// Written into a new shared-memory segment (at or past
-    /// `shm_output_threshold`); the host owns it from the answer on.
+    /// By handle (at or past `shm_output_threshold`): a new segment written
+    /// for it, which the host owns from the answer on, or the input's own
+    /// segment when the output is the input unchanged (pass-through, §8.2).
     Segment(SharedMemoryRef),
     /// Encoded by the transport's encoder, to send as it sends tables.
     Encoded(Encoded),
@@ -53,8 +55,10 @@ impl Answer {
 /// Runs one call: checks 1–3 for the step and every fused stage
 /// ([`invoke::prepare`]), then awaits `input` (check 4: it is only polled
 /// once those passed, so a bad call never reads or maps its input), runs the
-/// steps, and places the output: into a segment when the header asks for it
-/// and the output is large enough, else through `encode`. Every failure is a
+/// steps, and places the output: back into the input's segment when it is
+/// the input unchanged and the header asks for outputs by handle
+/// ([`Lent`]), into a new segment when the header asks for it and the output
+/// is large enough, else through `encode`. Every failure is a
 /// `HeddleError` naming its component; [`response`] turns it into the answer.
 pub(crate) async fn execute<In, Enc>(
     state: &Arc<State>,
@@ -69,8 +73,13 @@ where
 {
     let prepared = invoke::prepare(state, header)?;
     let input = input.await?;
+    let lent = Lent::new(header, state.shm.is_some(), input.as_ref());
     let component = invoke::producer(&prepared);
     let output = invoke::run(state, prepared, input, &header.call_id, deadline).await?;
+    // Pass-through (§8.2): the input segment, unchanged, goes back as itself.
+    if let Some(segment) = lent.and_then(|lent| lent.answer(&output)) {
+        return Ok(Placed::Segment(segment));
+    }
     let threshold = header.shm_output_threshold;
     // A mapped input is dropped (unmapped) only after this, once the output
     // no longer needs its buffers.

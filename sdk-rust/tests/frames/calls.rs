@@ -154,7 +154,10 @@ async fn checks_answer_in_protocol_order() {
     let unannounced = lane.call(&header("echo", json!({})), garbage.clone()).await;
     assert_eq!(code(&unannounced.message), "INVALID_INPUT");
     let message = &unannounced.message.error.as_ref().unwrap().message;
-    assert!(message.contains("announces the input as absent"), "{message}");
+    assert!(
+        message.contains("announces the input as absent"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -195,12 +198,26 @@ async fn shared_memory_inputs_and_outputs() {
     let segment = shm.write(&ids(1000)).unwrap();
 
     // In by handle, out by handle past the threshold: no payload either way.
+    // An echo answers with the input's own segment (pass-through, §8.2;
+    // `passthrough.rs` covers it on every lane).
     let mut call = header("echo", json!({}));
     call.input = Some(DataRef {
         kind: Some(data_ref::Kind::Shm(segment.clone())),
     });
     call.shm_output_threshold = 1;
     let frame = lane.call(&call, Bytes::new()).await;
+    assert!(frame.message.error.is_none(), "{:?}", frame.message.error);
+    assert!(frame.payload.is_empty());
+    let Some(data_ref::Kind::Shm(out)) = frame.message.output.and_then(|o| o.kind) else {
+        panic!("expected an output by handle");
+    };
+    assert_eq!(out, segment);
+
+    // A step that changes the table writes a new segment of this plugin.
+    let mut changed = call.clone();
+    changed.step = "add_column".into();
+    changed.config_json = json!({"name": "tag", "value": "x"}).to_string();
+    let frame = lane.call(&changed, Bytes::new()).await;
     assert!(frame.message.error.is_none(), "{:?}", frame.message.error);
     assert!(frame.payload.is_empty());
     let Some(data_ref::Kind::Shm(out)) = frame.message.output.and_then(|o| o.kind) else {

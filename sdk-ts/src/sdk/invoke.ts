@@ -78,7 +78,7 @@ export function decodeInput(definition: StepDefinition, source: InputSource | un
   if ("shm" in source) {
     const { table, bytes } = readSegment(source.shm);
     definition.checkInput(table);
-    return { table, bytes: { ipc: bytes, format: "file" } };
+    return { table, bytes: { ipc: bytes, format: "file", ref: source.shm } };
   }
   const table = decodeIpc(source.ipc, `input of ${definition.kind} "${definition.name}"`);
   definition.checkInput(table);

@@ -7,12 +7,15 @@ import { InvalidOutputError } from "../core/errors.js";
 import { encodeIpcStream } from "../core/ipc.js";
 import { type IpcFilePieces, type SegmentWriter, type WrittenSegment, encodeIpcFilePieces } from "../core/shm-write.js";
 import type { StepDefinition } from "../core/step.js";
+import type { SharedMemoryRef } from "../gen/heddle/plugin/v1/data.js";
 
 /** The bytes an input table was decoded from, and their IPC format. */
 export interface InputBytes {
   ipc: Uint8Array;
   /** `stream` for inline/streamed inputs, `file` for a mapped segment. */
   format: "stream" | "file";
+  /** The handle the input came by (a mapped segment). */
+  ref?: SharedMemoryRef;
 }
 
 /** An encoded output: IPC stream bytes, or a segment written for the host. */
@@ -32,6 +35,8 @@ export function encodeStepOutput(
   segments: SegmentWriter | undefined,
 ): EncodedOutput {
   if (threshold > 0 && segments) {
+    // Pass-through (§8.2): the unchanged input goes back as the segment it came in.
+    if (input?.ref && input.ref.length >= threshold) return { shm: { ...input.ref, numRows: table.numRows } };
     const file = input?.format === "file" ? { pieces: [input.ipc], byteLength: input.ipc.byteLength } : filePieces(definition, table);
     if (file.byteLength >= threshold) return { shm: segments.write(file, table.numRows) };
   }

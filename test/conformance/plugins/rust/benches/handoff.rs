@@ -56,7 +56,11 @@ fn main() {
                 let t = Instant::now();
                 let answer = invoke(&mut client, h).await;
                 shm_echo.push(t.elapsed());
-                std::fs::remove_file(shm_output(&answer.output).path).unwrap();
+                // Echo passes its input segment through (§8.2): only a new segment is ours to delete.
+                let out = shm_output(&answer.output);
+                if out.segment_id != segment.segment_id {
+                    std::fs::remove_file(out.path).unwrap();
+                }
 
                 let t = Instant::now();
                 let answer = invoke_stream(&mut client, header("echo", json!({})), Some(&input), 2 << 20).await;
