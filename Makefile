@@ -29,6 +29,8 @@ $(STAMPS)/python: sdk-python/pyproject.toml | $(STAMPS)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e 'sdk-python[test]' grpcio-tools==1.85.1
+	@# Bytecode for the editable SDK: with PYTHONDONTWRITEBYTECODE set, plugins would recompile it at every start.
+	$(PY) -m compileall -q sdk-python/heddle
 	@touch $@
 
 go-deps: $(STAMPS)/go

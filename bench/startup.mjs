@@ -7,7 +7,7 @@ import { PluginHost } from "@heddle/host";
 import { median, nowUs, fmtUs, ratio } from "./lib/stats.mjs";
 import { conformance, languages, python, root } from "./lib/plugins.mjs";
 
-const RUNS = 7;
+const RUNS = 15;
 
 /** The bare-interpreter floor per language: same runtime, same libraries, no plugin. */
 const floors = {
@@ -30,18 +30,19 @@ export async function startup() {
   try {
     for (const lang of languages) {
       await (await host.load(conformance(lang))).stop(); // warm caches (transpile/build)
-      const loads = [];
+      const [cmd, args] = floors[lang];
+      // Load and bare run alternate, so a change in the machine's load falls on both alike.
+      const loads = [], bare = [];
       for (let i = 0; i < RUNS; i++) {
         const t0 = nowUs();
         const p = await host.load(conformance(lang));
         loads.push(nowUs() - t0);
         await p.stop();
+        bare.push(timeCommand(cmd, args));
       }
-      const [cmd, args] = floors[lang];
-      const bare = [];
-      for (let i = 0; i < RUNS; i++) bare.push(timeCommand(cmd, args));
       const l = median(loads), b = median(bare);
-      console.log(`${lang.padEnd(7)} start→ready p50 ${fmtUs(l).padStart(10)} | bare ${cmd === "true" ? "exec" : "import"} ${fmtUs(b).padStart(10)} | ratio ${ratio(l, b)} | overhead ${fmtUs(l - b)}`);
+      const lMin = Math.min(...loads), bMin = Math.min(...bare);
+      console.log(`${lang.padEnd(7)} start→ready p50 ${fmtUs(l).padStart(10)} | bare ${cmd === "true" ? "exec" : "import"} ${fmtUs(b).padStart(10)} | ratio ${ratio(l, b)} | overhead ${fmtUs(l - b)} (fastest: ${fmtUs(lMin)} vs ${fmtUs(bMin)}, ${fmtUs(lMin - bMin)})`);
     }
   } finally {
     await host.close();

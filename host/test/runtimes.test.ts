@@ -1,10 +1,12 @@
 // Runtimes: each one really builds (when needed) and starts the entrypoint.
 // The test plugins print something to stderr and exit 1, so the start error
 // (PLUGIN_START_FAILED quoting stderr) proves what ran and with what.
-import { mkdir, readdir, symlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { execa } from "execa";
 import { PluginHost } from "../src/host.js";
+import { bytecodeStale } from "../src/runtime/python.js";
 import type { HostError } from "../src/errors.js";
 import type { LogRecord } from "../src/logger.js";
 import { pluginJson, REPO, TempDirs, writeFiles } from "./helpers.js";
@@ -84,6 +86,26 @@ describe("node", () => {
     expect(await readdir(join(cache, "node"))).toHaveLength(1);
   });
 
+  it("skips esbuild for an unchanged plugin (a record of what the build read) and rebuilds when a file changes", async () => {
+    const { host, cache } = await newHost();
+    const dir = await writeFiles(await temp.make(), {
+      "heddle-plugin.json": pluginJson({ runtime: "node", entrypoint: "main.ts" }),
+      "main.ts": 'import { word } from "./word";\nprocess.stderr.write(`says ${word}\\n`);\nprocess.exit(1);\n',
+      "word.ts": 'export const word = "one";\n',
+    });
+    // Files written within a second of a build get no record (they may have changed during it).
+    const old = new Date(Date.now() - 10_000);
+    for (const f of ["main.ts", "word.ts"]) await utimes(join(dir, f), old, old);
+    expect((await startError(host, dir)).message).toContain("says one");
+    const records = await readdir(join(cache, "node-builds"));
+    expect(records).toHaveLength(1);
+    const record = JSON.parse(await readFile(join(cache, "node-builds", records[0]!), "utf8")) as { inputs: Array<{ path: string }> };
+    expect(record.inputs.map((i) => i.path)).toEqual(expect.arrayContaining([join(dir, "main.ts"), join(dir, "word.ts")]));
+    expect((await startError(host, dir)).message).toContain("says one");
+    await writeFile(join(dir, "word.ts"), 'export const word = "two";\n');
+    expect((await startError(host, dir)).message).toContain("says two");
+  });
+
   it("a TypeScript syntax error is BUILD_FAILED with its location", async () => {
     const { host } = await newHost();
     const dir = await writeFiles(await temp.make(), {
@@ -98,6 +120,17 @@ describe("node", () => {
 
 describe("python", () => {
   const script = "import sys\nimport pyarrow\nprint('python is', sys.executable, file=sys.stderr)\nsys.exit(1)\n";
+
+  it("tells when a package's bytecode is missing or older than its sources (the SDK is compiled once, not at every start)", async () => {
+    const pkg = await writeFiles(await temp.make(), { "a.py": "A = 1\n", "sub/b.py": "B = 2\n" });
+    const old = new Date(Date.now() - 10_000);
+    for (const f of ["a.py", "sub/b.py"]) await utimes(join(pkg, f), old, old);
+    expect(await bytecodeStale(pkg)).toBe(true);
+    await execa(join(REPO, ".venv/bin/python"), ["-m", "compileall", "-q", pkg]);
+    expect(await bytecodeStale(pkg)).toBe(false);
+    await writeFile(join(pkg, "sub/b.py"), "B = 3\n");
+    expect(await bytecodeStale(pkg)).toBe(true);
+  });
 
   it("uses the host's SDK venv by default", async () => {
     const { host } = await newHost();
