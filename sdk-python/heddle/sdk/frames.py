@@ -17,6 +17,7 @@ This module only moves bytes; what a frame means is frame_server.py's concern.
 
 from __future__ import annotations
 
+import mmap
 import socket
 import struct
 from typing import Optional, Union
@@ -133,7 +134,10 @@ class FrameReader:
         return message
 
     def _read_payload(self, length: int) -> pa.Buffer:
-        payload = pa.allocate_buffer(length)  # Arrow's pool: 64-byte aligned, read in place by the decoder
+        if length >= _HUGE_PAYLOAD_BYTES:
+            payload = _huge_buffer(length)
+        else:
+            payload = pa.allocate_buffer(length)  # Arrow's pool: 64-byte aligned, read in place by the decoder
         self._read_into(memoryview(payload).cast("B"))
         return payload
 
@@ -154,6 +158,23 @@ class FrameReader:
             target[filled:] = self._view[self._start : self._start + missing]
             self._start += missing
             filled += missing
+
+
+# Payloads at least this big get their own mapping with transparent huge pages.
+_HUGE_PAYLOAD_BYTES = 8 << 20
+
+
+def _huge_buffer(length: int) -> pa.Buffer:
+    """A fresh anonymous mapping asking for transparent huge pages: faulting in
+    200 MB of 4 KiB pages costs ~0.1-0.3 s, 2 MiB pages a fraction of that.
+    Page-aligned, so Arrow reads it in place; unmapped when the buffer is freed."""
+    mapping = mmap.mmap(-1, length)
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        try:
+            mapping.madvise(mmap.MADV_HUGEPAGE)
+        except OSError:
+            pass  # THP disabled: plain pages
+    return pa.py_buffer(mapping)
 
 
 def write_frame(sock: socket.socket, kind: int, call_no: int, message: bytes, payload: Optional[Payload] = None) -> None:
