@@ -15,6 +15,7 @@ hands it over: from then on the host owns the file and unlinks it.
 from __future__ import annotations
 
 import itertools
+import mmap
 import os
 import threading
 from dataclasses import dataclass
@@ -72,20 +73,28 @@ class MappedSegment:
         offset+length, no ARROW1 magic, or bytes that do not decode).
         """
         self.ref = ref
-        self._file: Optional[pa.MemoryMappedFile] = None
+        self._mapping: Optional[mmap.mmap] = None
         _check_bounds(ref, component)
-        self._file = _map(ref, component)
+        self._mapping = _map(ref, component)
         try:
-            self.table = _read_table(self._file, ref, component)
+            self.table = _read_table(pa.py_buffer(self._mapping), ref, component)
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
-        """Releases the mapping held for the call (idempotent)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Releases the mapping held for the call (idempotent).
+
+        Arrow buffers of the table that are still referenced keep the mapping
+        alive; it is unmapped when the last of them goes.
+        """
+        if self._mapping is not None:
+            mapping, self._mapping = self._mapping, None
+            self.table = None  # type: ignore[assignment]
+            try:
+                mapping.close()
+            except BufferError:
+                pass  # still exported to live Arrow buffers: unmapped when they are freed
 
     def __enter__(self) -> "MappedSegment":
         return self
@@ -121,9 +130,12 @@ def _check_bounds(ref: SegmentRef, component: Optional[str]) -> None:
         raise _invalid(ref, f"is truncated: the file has {size} bytes, the handle needs {ref.offset + ref.length}", component)
 
 
-def _map(ref: SegmentRef, component: Optional[str]) -> pa.MemoryMappedFile:
+def _map(ref: SegmentRef, component: Optional[str]) -> mmap.mmap:
+    # Python's mmap, not pa.memory_map: Arrow's memory-mapped file advises the
+    # kernel WILLNEED on every read, ~0.7 ms for a 1 GiB segment; a plain
+    # read-only mapping read through a buffer is ~30 µs whatever the size.
     try:
-        return pa.memory_map(ref.path, "r")
+        fd = os.open(ref.path, os.O_RDONLY)
     except FileNotFoundError:
         raise SegmentNotFoundError(
             f"shared-memory segment {ref.segment_id!r} disappeared from {ref.path} before it could be mapped: "
@@ -132,13 +144,16 @@ def _map(ref: SegmentRef, component: Optional[str]) -> pa.MemoryMappedFile:
         ) from None
     except PermissionError as exc:
         raise ShmUnavailableError(f"cannot map shared-memory segment {ref.segment_id!r}: {exc}", component=component) from None
-    except (OSError, pa.ArrowException) as exc:
+    try:
+        return mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+    except (OSError, ValueError) as exc:
         raise _invalid(ref, f"cannot be mapped ({exc})", component) from None
+    finally:
+        os.close(fd)
 
 
-def _read_table(mapped: pa.MemoryMappedFile, ref: SegmentRef, component: Optional[str]) -> pa.Table:
-    mapped.seek(ref.offset)
-    window = mapped.read_buffer(ref.length)  # a slice of the mapping, not a copy
+def _read_table(mapped: pa.Buffer, ref: SegmentRef, component: Optional[str]) -> pa.Table:
+    window = mapped.slice(ref.offset, ref.length)  # a slice of the mapping, not a copy
     if window.slice(0, len(ARROW_MAGIC)).to_pybytes() != ARROW_MAGIC:
         raise _invalid(ref, "does not start with the ARROW1 magic of an Arrow IPC file", component)
     if window.slice(ref.length - len(ARROW_MAGIC)).to_pybytes() != ARROW_MAGIC:
