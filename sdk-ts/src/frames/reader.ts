@@ -55,6 +55,22 @@ export class FrameReader {
     this.parse();
   };
 
+  /**
+   * Hands a chunk received with 'data' events to the reader, in as many
+   * pieces as its buffers take (one copy; `onread` sockets avoid even that).
+   * Throws FrameProtocolError.
+   */
+  feed(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const target = this.nextBuffer();
+      const n = Math.min(target.length, chunk.length - offset);
+      chunk.copy(target, 0, offset, offset + n);
+      offset += n;
+      this.onRead(n);
+    }
+  }
+
   private parse(): void {
     if (this.prefacePending) {
       if (this.end - this.start < PREFACE.length) return;

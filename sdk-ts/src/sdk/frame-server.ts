@@ -69,7 +69,7 @@ export class FrameServer {
     // chunk is copied once into the reader's buffers (a payload into its own).
     socket.on("data", (chunk: Buffer) => {
       try {
-        feed(reader, chunk);
+        reader.feed(chunk);
       } catch (err) {
         this.protocolError(socket, err as Error);
       }
@@ -94,18 +94,6 @@ export class FrameServer {
   private protocolError(socket: net.Socket, err: Error): void {
     this.runtime.logger.warn("closing a frame connection that broke the protocol", { error: err.message });
     socket.destroy();
-  }
-}
-
-/** Hands a received chunk to the reader, in as many pieces as its buffers take. */
-function feed(reader: FrameReader, chunk: Buffer): void {
-  let offset = 0;
-  while (offset < chunk.length) {
-    const target = reader.nextBuffer();
-    const n = Math.min(target.length, chunk.length - offset);
-    chunk.copy(target, 0, offset, offset + n);
-    offset += n;
-    reader.onRead(n);
   }
 }
 

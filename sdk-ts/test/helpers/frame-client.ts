@@ -26,16 +26,7 @@ export class FrameClient {
       this.waiting.delete(frame.callNo);
       resolve?.({ response: InvokeResponse.decode(frame.message), payload: frame.payload, arrival: this.arrivals++ });
     });
-    socket.on("data", (chunk: Buffer) => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const target = reader.nextBuffer();
-        const n = Math.min(target.length, chunk.length - offset);
-        chunk.copy(target, 0, offset, offset + n);
-        offset += n;
-        reader.onRead(n);
-      }
-    });
+    socket.on("data", (chunk: Buffer) => reader.feed(chunk));
     this.closed = once(socket, "close").then(() => undefined);
     socket.on("error", () => undefined);
   }
