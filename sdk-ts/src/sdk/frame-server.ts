@@ -6,14 +6,11 @@
 import net from "node:net";
 import { rmSync } from "node:fs";
 import { HeddleError, InvalidInputError } from "../core/errors.js";
-import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, encodeFrameHead } from "../frames/index.js";
+import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, writeFrame } from "../frames/index.js";
 import { InvokeHeader, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
 import { toProtoError } from "./proto-error.js";
 import type { PluginRuntime } from "./runtime.js";
-
-/** Outputs up to this size are written in the same buffer as the frame head. */
-const COALESCE_BYTES = 64 * 1024;
 
 /** Listens on the frame socket and serves its connections. */
 export class FrameServer {
@@ -87,7 +84,7 @@ export class FrameServer {
     this.answering++;
     void answer(this.runtime, header, frame.payload).then(({ response, payload }) => {
       this.answering--;
-      if (!socket.destroyed) writeResult(socket, frame.callNo, response, payload);
+      if (!socket.destroyed) writeFrame(socket, KIND_RESULT, frame.callNo, InvokeResponse.encode(response).finish(), payload);
     });
   }
 
@@ -143,21 +140,5 @@ function inputOf(header: InvokeHeader, payload: Buffer | undefined): InputSource
       return { shm: kind.shm };
     default:
       throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
-  }
-}
-
-function writeResult(socket: net.Socket, callNo: number, response: InvokeResponse, payload: Uint8Array | undefined): void {
-  const message = InvokeResponse.encode(response).finish();
-  const len = payload?.byteLength ?? 0;
-  const head = encodeFrameHead(KIND_RESULT, callNo, message, len);
-  if (len === 0) {
-    socket.write(head);
-  } else if (len <= COALESCE_BYTES) {
-    socket.write(Buffer.concat([head, payload!]));
-  } else {
-    socket.cork();
-    socket.write(head);
-    socket.write(payload!);
-    socket.uncork();
   }
 }

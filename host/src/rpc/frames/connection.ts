@@ -3,8 +3,8 @@
 // waiting call when the connection breaks or the plugin breaks the framing.
 import net from "node:net";
 import { InvokeHeader, InvokeResponse } from "@heddle/sdk/gen/heddle/plugin/v1/invoke";
-import { type IpcPayload, payloadBytes, payloadLength } from "../../arrow/ipc.js";
-import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, PREFACE, encodeFrameHead } from "@heddle/sdk/frames";
+import type { IpcPayload } from "../../arrow/ipc.js";
+import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, PREFACE, writeFrame } from "@heddle/sdk/frames";
 
 /** How a waiting call hears back. */
 export interface FrameCallback {
@@ -12,9 +12,6 @@ export interface FrameCallback {
   /** The connection broke before the result came (reason in the message). */
   fail(err: Error): void;
 }
-
-/** Payloads up to this size are written in the same buffer as the frame head (one write). */
-const COALESCE_BYTES = 64 * 1024;
 
 export class FrameConnection {
   private readonly waiting = new Map<number, FrameCallback>();
@@ -88,18 +85,8 @@ export class FrameConnection {
       return callNo;
     }
     this.waiting.set(callNo, cb);
-    const message = InvokeHeader.encode(header).finish();
-    const len = payload ? payloadLength(payload) : 0;
-    const head = encodeFrameHead(KIND_CALL, callNo, message, len);
-    if (len <= COALESCE_BYTES) {
-      this.socket.write(len ? Buffer.concat([head, payloadBytes(payload!)]) : head);
-    } else {
-      // One writev of head and pieces, no copy (net.Socket writes buffers as they are).
-      this.socket.cork();
-      this.socket.write(head);
-      for (const piece of payload instanceof Uint8Array ? [payload] : payload!.pieces) this.socket.write(piece);
-      this.socket.uncork();
-    }
+    const pieces = payload === undefined || payload instanceof Uint8Array ? payload : payload.pieces;
+    writeFrame(this.socket, KIND_CALL, callNo, InvokeHeader.encode(header).finish(), pieces);
     return callNo;
   }
 
