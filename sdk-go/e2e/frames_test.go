@@ -229,6 +229,38 @@ func TestFramesAnswerOutOfOrder(t *testing.T) {
 	}
 }
 
+// A step that answered quickly runs on the connection's reader (no
+// hand-off); when such a call turns slow, another goroutine takes over the
+// reading, so later calls are still answered, and Cancel still reaches it.
+func TestFramesQuickStepTurningSlowDoesNotHoldUpTheConnection(t *testing.T) {
+	p, _ := startFrames(t, "", "")
+	c := dialFrames(t, p)
+	for i := 0; i < 20; i++ { // earns the in-place path (pace.go)
+		if out := c.callOK(t, call{step: "sleep", config: map[string]any{"ms": 0}}); out.NumRows() != 1 {
+			t.Fatalf("sleep 0 answered %d rows", out.NumRows())
+		}
+	}
+	slowH, _ := frameHeader(t, call{step: "sleep", config: map[string]any{"ms": 60_000}, callID: "turned-slow"})
+	slow := c.send(slowH, nil)
+	in := table(t, schema(field("id", int64T)), map[string]any{"id": 7})
+	for i := 0; i < 5; i++ {
+		h, payload := frameHeader(t, call{step: "echo", input: in})
+		select {
+		case r := <-c.send(h, payload):
+			sameRows(t, r.table(t), []map[string]any{{"id": 7}})
+		case r := <-slow:
+			t.Fatalf("the slow call answered (%v) before the calls sent after it", r.resp)
+		}
+	}
+	found, err := p.control.Cancel(ctx(t), &pluginv1.CancelRequest{CallId: "turned-slow", Reason: "test"})
+	if err != nil || !found.GetFound() {
+		t.Fatalf("Cancel found=%v err=%v", found.GetFound(), err)
+	}
+	if r := c.wait(slow); r.resp.GetError().GetCode() != heddle.CodeCancelled.Proto() {
+		t.Fatalf("the cancelled call answered %v, want CANCELLED", r.resp.GetError())
+	}
+}
+
 // Several connections at once, each with calls in flight.
 func TestFramesManyConnections(t *testing.T) {
 	p, _ := startFrames(t, "", "")

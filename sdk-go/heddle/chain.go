@@ -87,6 +87,8 @@ func decodeInput(e *stepEntry, in *inputSource) (*Table, *Error) {
 		// A source ignores any input it is given; a call without input passes
 		// nil, and step code that needs one returns MissingInput.
 		return nil, nil
+	case in.table != nil:
+		return in.table, nil
 	case in.segment != nil:
 		var failure *Error
 		if in.mapping, failure = mapSegment(in.segment); failure != nil {
@@ -143,21 +145,31 @@ func (s *server) run(ctx context.Context, h *pluginv1.InvokeHeader, in *inputSou
 		}()
 	}
 
-	done := make(chan stepResult, 1)
 	if in.mapping != nil {
 		in.mapping.hold() // step code may outlive a cancelled call: keep its input mapped
 	}
 	current := steps[0].entry.name // the step running now, for a cancellation answer
 	running := make(chan string, len(steps))
-	s.workers.do(func() {
+	work := func() stepResult {
 		if in.mapping != nil {
 			defer in.mapping.release()
 			// A segment truncated behind our back panics, not crashes; the
-			// worker goroutine is reused, so put the setting back after.
+			// goroutine may be reused, so put the setting back after.
 			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		}
-		done <- s.runSteps(callCtx, h.GetCallId(), steps, input, running)
-	})
+		return s.runSteps(callCtx, h.GetCallId(), steps, input, running)
+	}
+	if runInPlace(steps, input) {
+		// Quick steps: no hand-off. A cancellation that comes meanwhile is
+		// answered when they return (microseconds, by their record).
+		r := work()
+		if callCtx.Err() != nil {
+			return nil, endedError(callCtx, lastStarted(running, current))
+		}
+		return r.out, r.failure
+	}
+	done := make(chan stepResult, 1)
+	s.workers.do(func() { done <- work() })
 	for {
 		select {
 		case name := <-running:
@@ -214,9 +226,37 @@ func (s *server) runOne(ctx context.Context, callID string, step *checkedStep, i
 		}
 	}()
 	sctx := &StepContext{Context: ctx, CallID: callID, Name: e.name, Logger: s.log, resources: step.resources}
+	started := time.Now()
+	defer func() { e.pace.record(time.Since(started)) }()
 	out, err := e.call(sctx, step.config, input)
 	if err != nil {
 		return nil, classify(err, CodeStepFailed, e.name, e.origin)
 	}
 	return out, nil
+}
+
+// runInPlace reports whether a call's steps all answered quickly of late
+// and its input is small, so it runs on the calling goroutine (pace.go).
+func runInPlace(steps []*checkedStep, input *Table) bool {
+	if input != nil && input.NumRows() > smallInputRows {
+		return false
+	}
+	for _, st := range steps {
+		if !st.entry.pace.trusted() {
+			return false
+		}
+	}
+	return true
+}
+
+// lastStarted is the last step name reported on running, or current.
+func lastStarted(running <-chan string, current string) string {
+	for {
+		select {
+		case name := <-running:
+			current = name
+		default:
+			return current
+		}
+	}
 }

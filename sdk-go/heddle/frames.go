@@ -174,8 +174,13 @@ func (fr *frameReader) next(want byte, m proto.Message) (frameHead, []byte, erro
 // fails with the same error (the connection is broken).
 type frameWriter struct {
 	mu   sync.Mutex
-	conn net.Conn
+	conn io.Writer // a *frameSocket in the server
 	err  error
+}
+
+// buffersWriter writes several buffers in one system call (frameSocket).
+type buffersWriter interface {
+	writeBuffers(bufs [][]byte) error
 }
 
 // frameBuffers holds the prefix and message of frames being written (and
@@ -213,10 +218,13 @@ func (w *frameWriter) write(kind byte, callNo uint32, m proto.Message, pieces []
 	if w.err != nil {
 		return w.err
 	}
-	if vec == nil {
+	switch bw, ok := w.conn.(buffersWriter); {
+	case vec == nil:
 		_, err = w.conn.Write(buf)
-	} else {
-		_, err = vec.WriteTo(w.conn) // writev: the payload goes from where it is
+	case ok:
+		err = bw.writeBuffers(vec) // writev: the payload goes from where it is
+	default:
+		_, err = vec.WriteTo(w.conn) // writev on a net.Conn
 	}
 	if err != nil {
 		w.err = err

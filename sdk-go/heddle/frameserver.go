@@ -13,10 +13,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pluginv1 "github.com/heddle-host/heddle/sdk-go/gen/heddle/plugin/v1"
-	"golang.org/x/sys/unix"
 )
 
 // CapabilityFrames is the handshake flag of the frame lane (protocol §5.5).
@@ -65,7 +65,14 @@ func (f *frameServer) serve() {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		c := newFrameConn(f, conn)
+		sock, err := detachSocket(conn)
+		if err != nil {
+			// The host sees the connection close and stays on gRPC.
+			f.srv.log.Warn("cannot serve a frame connection", "error", err.Error())
+			_ = conn.Close()
+			continue
+		}
+		c := newFrameConn(f, sock)
 		f.mu.Lock()
 		stopped := f.stopped
 		if !stopped {
@@ -73,7 +80,7 @@ func (f *frameServer) serve() {
 		}
 		f.mu.Unlock()
 		if stopped {
-			_ = conn.Close()
+			_ = sock.Close()
 			return
 		}
 		go c.serve()
@@ -128,7 +135,7 @@ func (f *frameServer) forget(c *frameConn) {
 // frameConn is one host connection.
 type frameConn struct {
 	f       *frameServer
-	conn    *net.UnixConn
+	conn    *frameSocket
 	w       frameWriter
 	ctx     context.Context // the parent of its calls' contexts: ends when the connection does
 	cancel  context.CancelCauseFunc
@@ -136,33 +143,42 @@ type frameConn struct {
 	once    sync.Once
 }
 
-func newFrameConn(f *frameServer, conn *net.UnixConn) *frameConn {
+func newFrameConn(f *frameServer, conn *frameSocket) *frameConn {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	return &frameConn{f: f, conn: conn, w: frameWriter{conn: conn}, ctx: ctx, cancel: cancel}
 }
 
 // serve reads the preface, then call frames until the host closes the
-// connection or breaks the framing, handing each call to its own goroutine.
+// connection or breaks the framing (readFrames).
 func (c *frameConn) serve() {
-	defer c.f.forget(c)
-	log := c.f.srv.log
 	fr := newFrameReader(c.conn)
 	if err := fr.readPreface(); err != nil {
 		if isFrameError(err) {
-			log.Warn("closing a frame connection", "error", err.Error())
+			c.f.srv.log.Warn("closing a frame connection", "error", err.Error())
 		}
 		c.close(err)
+		c.f.forget(c)
 		return
 	}
-	log.Debug("frame connection opened")
+	c.f.srv.log.Debug("frame connection opened")
+	c.readFrames(fr)
+}
+
+// readFrames reads call frames and starts each one; it returns when the
+// connection ends, or when a call it ran in place took long enough that
+// another goroutine took over the reading.
+func (c *frameConn) readFrames(fr *frameReader) {
+	log := c.f.srv.log
 	for {
 		h := &pluginv1.InvokeHeader{}
 		head, payload, err := fr.next(frameKindCall, h)
 		switch {
 		case err == nil:
-			c.dispatch(head.callNo, h, payload)
+			if c.dispatch(fr, head.callNo, h, payload) {
+				return
+			}
 			continue
-		case errors.Is(err, io.EOF) && peerGone(c.conn):
+		case errors.Is(err, io.EOF) && c.conn.peerGone():
 			// Nobody can read the results of the calls in flight: cancel
 			// them, as gRPC cancels the calls of a closed transport.
 			log.Debug("frame connection closed by the host")
@@ -179,22 +195,44 @@ func (c *frameConn) serve() {
 		default: // reset by the host, or closed here at shutdown
 			c.close(fmt.Errorf("the frame connection broke: %w", err))
 		}
+		c.f.forget(c)
 		return
 	}
 }
 
-// dispatch starts answering one call frame on a goroutine of its own (a
-// pooled worker), so the reader goes on at once. Admission happens here, in
+// dispatch starts answering one call frame. Admission happens here, in
 // frame order, so a call read before shutdown began is counted in flight
-// before Shutdown starts waiting.
-func (c *frameConn) dispatch(callNo uint32, h *pluginv1.InvokeHeader, payload []byte) {
+// before Shutdown starts waiting. A call of quick steps with a small input
+// runs right here (pace.go); any other goes to a goroutine of its own (a
+// pooled worker) so the reader goes on at once. It reports whether the
+// reading was handed to another goroutine meanwhile (the caller then stops).
+func (c *frameConn) dispatch(fr *frameReader, callNo uint32, h *pluginv1.InvokeHeader, payload []byte) (handedOff bool) {
 	c.pending.add()
-	if !c.f.srv.admit() {
-		c.f.srv.workers.do(func() { c.refuse(callNo, h) })
-		return
+	s := c.f.srv
+	if !s.admit() {
+		s.workers.do(func() { c.refuse(callNo, h) })
+		return false
 	}
-	c.f.srv.workers.do(func() { c.answer(callNo, h, payload) })
+	if len(payload) > smallPayloadBytes || h.GetInput().GetShm() != nil || !s.trustedChain(h) {
+		s.workers.do(func() { c.answer(callNo, h, payload) })
+		return false
+	}
+	// Frames behind this one wait while it runs: if it runs past
+	// inPlaceGrace, a new goroutine takes over the reading.
+	var state atomic.Int32 // 0 running, 1 finished, 2 reading handed off
+	watchdog := time.AfterFunc(inPlaceGrace, func() {
+		if state.CompareAndSwap(0, 2) {
+			go c.readFrames(fr)
+		}
+	})
+	c.answer(callNo, h, payload)
+	watchdog.Stop()
+	return !state.CompareAndSwap(0, 1)
 }
+
+// inPlaceGrace is how long a call run by the reader may hold up the frames
+// behind it before another goroutine reads them.
+const inPlaceGrace = time.Millisecond
 
 // send writes one result frame; when the connection cannot be written it is
 // closed, and the other calls on it are cancelled (nobody can read their results).
@@ -251,24 +289,4 @@ func (p *inFlight) idle() <-chan struct{} {
 		p.waiters = append(p.waiters, ch)
 	}
 	return ch
-}
-
-// peerGone reports whether the other end of conn is closed in both
-// directions (not only shut down for writing): Linux reports POLLHUP on a
-// Unix stream socket only then.
-func peerGone(conn *net.UnixConn) bool {
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		return true
-	}
-	gone := true
-	_ = raw.Control(func(fd uintptr) {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
-		if n, err := unix.Poll(fds, 0); err == nil && n == 1 {
-			gone = fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
-		} else if err == nil {
-			gone = false // not writable yet, but not hung up either
-		}
-	})
-	return gone
 }

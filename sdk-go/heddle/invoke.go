@@ -15,6 +15,7 @@ type inputSource struct {
 	segment *pluginv1.SharedMemoryRef // input = shm: mapped at check 4
 	mapping *segmentMapping           // the call's hold on the mapped segment
 	mapped  *Table                    // the table read from segment, to recognise it coming back unchanged (§8.2)
+	table   *Table                    // an input already in memory (in-process calls, inprocess.go): taken as is
 	present bool
 	problem *Error // the input came in a form this call cannot take
 }

@@ -82,8 +82,10 @@ func (s *server) writeSegment(step string, out *Table) (*pluginv1.SharedMemoryRe
 }
 
 // encodeFile writes out as one IPC file to f and returns its byte length.
-// arrow-go pads every buffer to 64 bytes and every message to 8 (it has no
-// option for more), so the file reads in place in every Arrow library.
+// arrow-go v18 pads every body buffer and every message to a multiple of 8
+// bytes (bitutil.CeilByte64; it has no alignment option, and its 64-byte
+// kArrowAlignment only sizes buffers): the 8 the IPC format requires, so the
+// file reads in place in every Arrow library, but buffers are not 64-aligned.
 func encodeFile(f *os.File, step string, out *Table) (length int64, failure *Error) {
 	defer func() { // a table whose buffers are bad can make the writer panic
 		if r := recover(); r != nil {

@@ -68,6 +68,7 @@ type stepEntry struct {
 	config *configCodec
 	origin string // where the plugin's function is defined, for error stacks
 	call   func(ctx *StepContext, config any, input *Table) (*Table, error)
+	pace   pace // recent run times: quick steps run in place (pace.go)
 }
 
 func newStepEntry[C any](kind componentKind, name string, fn StepFunc[C], opts []Option) *stepEntry {

@@ -9,6 +9,7 @@ pub mod handler;
 pub mod ipc;
 pub mod logger;
 pub mod options;
+pub(crate) mod pace;
 pub mod panics;
 pub mod resource;
 pub mod schema;

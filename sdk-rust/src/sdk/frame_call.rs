@@ -91,7 +91,13 @@ async fn run(
     let input = async move {
         let payload = payload?;
         // Unlike InvokeStream chunks, a frame payload must be announced (§5.5).
-        if header.input.as_ref().and_then(|d| d.kind.as_ref()).is_none() && !payload.is_empty() {
+        if header
+            .input
+            .as_ref()
+            .and_then(|d| d.kind.as_ref())
+            .is_none()
+            && !payload.is_empty()
+        {
             return Err(HeddleError::invalid_input(
                 "the call frame carries a payload but its header announces the input as absent: send the input as header.input.streamed with the IPC bytes as payload",
             ));

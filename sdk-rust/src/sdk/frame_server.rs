@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -24,6 +23,7 @@ use crate::core::errors::HeddleError;
 use crate::core::logger::Logger;
 use crate::proto::InvokeHeader;
 use crate::sdk::frame_call::{self, CallFrame};
+use crate::sdk::frame_socket::{self, LaneReader, LaneWriter};
 use crate::sdk::frames::{self, Kind, OutFrame, PREFACE};
 use crate::sdk::state::State;
 
@@ -115,7 +115,17 @@ fn open(
     closing: &CancellationToken,
     alive: &mpsc::Sender<()>,
 ) {
-    let (read, write) = stream.into_split();
+    let (read, write) = match frame_socket::split(stream) {
+        Ok(halves) => halves,
+        Err(err) => {
+            // The host's connect succeeded but nothing will answer: it sees
+            // the connection close and goes on over gRPC.
+            state
+                .logger
+                .warn(&format!("the frame lane cannot serve a connection: {err}"));
+            return;
+        }
+    };
     let (results, queue) = mpsc::unbounded_channel();
     // Cancelled when the connection must close at once (a malformed frame,
     // a broken socket). The end of the lane only stops the reader: the
@@ -149,7 +159,7 @@ struct Ends {
 /// ends or the connection breaks; any error breaks the connection.
 async fn read_calls(
     state: Arc<State>,
-    read: OwnedReadHalf,
+    read: LaneReader,
     results: mpsc::UnboundedSender<OutFrame>,
     ends: Ends,
     logger: Logger,
@@ -186,7 +196,7 @@ async fn read_calls(
 /// preface or a malformed frame, or with the socket's error.
 async fn read_loop(
     state: &Arc<State>,
-    reader: &mut BufReader<OwnedReadHalf>,
+    reader: &mut BufReader<LaneReader>,
     results: &mpsc::UnboundedSender<OutFrame>,
 ) -> io::Result<()> {
     let mut preface = [0u8; PREFACE.len()];
@@ -234,7 +244,7 @@ async fn read_loop(
 /// The writer task: sends result frames whole as the calls finish, until
 /// every call and the reader are done or the connection breaks.
 async fn write_results(
-    mut write: OwnedWriteHalf,
+    mut write: LaneWriter,
     mut queue: mpsc::UnboundedReceiver<OutFrame>,
     broken: CancellationToken,
     logger: Logger,

@@ -16,6 +16,7 @@ mod controller;
 mod deadline;
 mod frame_call;
 mod frame_server;
+mod frame_socket;
 pub(crate) mod invoke;
 mod lifecycle;
 mod manifest;
