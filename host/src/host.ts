@@ -10,8 +10,10 @@ import type { Table } from "apache-arrow";
 import { watchPlugin, type PluginWatcher } from "./dev/watch.js";
 import { registerHost, unregisterHost } from "./exit-hooks.js";
 import { Logger, stderrSink } from "./logger.js";
-import { loadPluginJson } from "./manifest/plugin-json.js";
+import { loadPluginJson, type PluginSource } from "./manifest/plugin-json.js";
 import { HOST_PROTOCOL_VERSIONS, resolveHostOptions, type HostOptions, type LoadOptions, type ResolvedHostOptions } from "./options.js";
+import { InProcessPlugin } from "./inprocess/native-plugin.js";
+import type { LoadedPlugin } from "./plugin/loaded-plugin.js";
 import { Plugin } from "./plugin/plugin.js";
 import { signalGroup } from "./process/process-group.js";
 import { killActiveBuilds } from "./runtime/build-command.js";
@@ -26,7 +28,7 @@ export class PluginHost {
   readonly log: Logger;
   /** Segments, their registry and HEDDLE_SHM_DIR (protocol §8). */
   readonly data: DataPlane;
-  private readonly loaded = new Set<Plugin>();
+  private readonly loaded = new Set<LoadedPlugin>();
   private readonly watchers = new Map<Plugin, PluginWatcher>();
   /** Loads in progress, so close() can wait for (and undo) them. */
   private readonly loading = new Set<Promise<unknown>>();
@@ -42,16 +44,23 @@ export class PluginHost {
   }
 
   /** Plugins currently loaded. */
-  get plugins(): Plugin[] {
+  get plugins(): LoadedPlugin[] {
     return [...this.loaded];
   }
 
   /**
    * Starts a plugin: resolves `dirOrRef` (folder or installed plugin), validates
    * heddle-plugin.json, prepares the runtime, starts the pool, handshakes and
-   * describes. Throws HostError (MANIFEST_INVALID, BUILD_FAILED, PLUGIN_START_*, …).
+   * describes. A plugin with runtime "native" is loaded into this process
+   * instead (an InProcessPlugin; `pool` does not apply to it and is ignored,
+   * `watch` fails with USAGE, so a watched load is always a Plugin). Narrow
+   * with `instanceof Plugin` for what only process plugins have (pids,
+   * handshake, runCommand, reload). Throws HostError
+   * (MANIFEST_INVALID, BUILD_FAILED, PLUGIN_START_*, …).
    */
-  async load(dirOrRef: string, options: LoadOptions = {}): Promise<Plugin> {
+  load(dirOrRef: string, options: LoadOptions & { watch: true }): Promise<Plugin>;
+  load(dirOrRef: string, options?: LoadOptions): Promise<LoadedPlugin>;
+  async load(dirOrRef: string, options: LoadOptions = {}): Promise<LoadedPlugin> {
     if (this.closed) throw new HostError("PLUGIN_UNAVAILABLE", "this PluginHost is closed", { hint: "create a new PluginHost" });
     const loading = this.doLoad(dirOrRef, options);
     this.loading.add(loading);
@@ -62,9 +71,10 @@ export class PluginHost {
     }
   }
 
-  private async doLoad(dirOrRef: string, options: LoadOptions): Promise<Plugin> {
+  private async doLoad(dirOrRef: string, options: LoadOptions): Promise<LoadedPlugin> {
     const dir = await resolvePluginRef(dirOrRef);
     const source = await loadPluginJson(dir);
+    if (source.json.runtime === "native") return this.loadInProcess(source, options);
     const pool = options.pool ?? source.json.pool ?? 1;
     if (!Number.isInteger(pool) || pool < 1) {
       throw new ManifestError(`pool must be an integer >= 1, got ${pool}`, { field: "/pool", plugin: source.json.name });
@@ -102,6 +112,29 @@ export class PluginHost {
       await watcher.ready; // so a change right after load() is seen
     }
     log.debug(`loaded (pids ${plugin.pids.join(", ")})`);
+    return plugin;
+  }
+
+  /** Loads a runtime "native" library into this process (docs/in-process.md). */
+  private async loadInProcess(source: PluginSource, options: LoadOptions): Promise<InProcessPlugin> {
+    const name = source.json.name;
+    if (options.watch) {
+      // A library cannot be unloaded (tables it made may still be alive), so it cannot be reloaded either.
+      throw new HostError("USAGE", `plugin ${name} runs in-process (runtime "native"), which dev mode cannot restart`, {
+        plugin: name, hint: "rebuild and restart the host to pick up changes, or develop it with runtime \"rust\" or \"go\" first",
+      });
+    }
+    const log = this.log.child({ plugin: name });
+    const plugin = await InProcessPlugin.fromSource(source, {
+      cacheRoot: join(this.options.heddleHome, "cache"), log, signal: this.closing.signal, toRef: (table) => this.refFromTable(table),
+    });
+    if (this.closed) {
+      await plugin.stop();
+      throw new HostError("PLUGIN_UNAVAILABLE", `the host was closed while plugin ${name} was loading`, { plugin: name });
+    }
+    this.loaded.add(plugin);
+    plugin.once("stopped", () => this.loaded.delete(plugin));
+    log.debug(`loaded in-process from ${plugin.libraryPath}`);
     return plugin;
   }
 
@@ -149,7 +182,7 @@ export class PluginHost {
 
   /** Last resort at process exit: SIGKILL every plugin process group now. */
   killAllNow(): void {
-    for (const p of this.loaded) for (const pid of p.pids) signalGroup(pid, "SIGKILL");
+    for (const p of this.loaded) if (p instanceof Plugin) for (const pid of p.pids) signalGroup(pid, "SIGKILL");
     killActiveBuilds();
     this.data.close(); // synchronous: no segment folder outlives the host process
   }

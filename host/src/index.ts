@@ -6,8 +6,9 @@ export type { Segment, SegmentProducer, SegmentLocation, SegmentSnapshot } from 
 export type { InvokeInput, OutputMode } from "./data/call-data.js";
 export { SegmentError } from "./data/errors.js";
 export { readHostStates, type HostMemoryState } from "./data/state-file.js";
-export { Plugin, type Plugin as LoadedPlugin, type InvokeOptions, type FusedStage, type RunCommandOptions, type CommandResult } from "./plugin/plugin.js";
-export { InProcessPlugin, loadInProcessPlugin, InProcessError } from "./inprocess/index.js";
+export { Plugin, type InvokeOptions, type FusedStage, type RunCommandOptions, type CommandResult } from "./plugin/plugin.js";
+export type { LoadedPlugin } from "./plugin/loaded-plugin.js";
+export { InProcessPlugin, loadInProcessPlugin, InProcessError, type InProcessLoadOptions } from "./inprocess/index.js";
 export type { HostOptions, LoadOptions } from "./options.js";
 export {
   HostError, ManifestError, PluginStartError, PluginCallError, PluginCrashError, ProcessStoppingError, TransportError, CliError,

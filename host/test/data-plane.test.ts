@@ -5,7 +5,7 @@ import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Table, makeVector, tableToIPC } from "apache-arrow";
-import { PluginHost, TableRef, type LoadedPlugin } from "../src/index.js";
+import { Plugin, PluginHost, TableRef } from "../src/index.js";
 import { FIXTURES, TempDirs } from "./helpers.js";
 
 const PEER = join(FIXTURES, "shm-peer");
@@ -18,18 +18,20 @@ function idTable(rows: number): Table {
 }
 const sumTo = (n: number) => BigInt(n) * BigInt(n - 1) / 2n;
 
-async function checksum(plugin: LoadedPlugin, input: Table | TableRef): Promise<{ rows: bigint; sum: bigint }> {
+async function checksum(plugin: Plugin, input: Table | TableRef): Promise<{ rows: bigint; sum: bigint }> {
   const t = await plugin.invoke("checksum", { input });
   return { rows: t!.getChild("rows")!.get(0), sum: t!.getChild("sum")!.get(0) };
 }
 
 const temps = new TempDirs();
 let host: PluginHost;
-let plugin: LoadedPlugin;
+let plugin: Plugin;
 
 beforeAll(async () => {
   host = new PluginHost({ heddleHome: await temps.make(), healthIntervalMs: 0, restartInitialDelayMs: 50, handleProcessSignals: false });
-  plugin = await host.load(PEER);
+  const loaded = await host.load(PEER);
+  if (!(loaded instanceof Plugin)) throw new Error("the peer plugin must run as a process");
+  plugin = loaded;
 });
 afterAll(async () => {
   await host.close();

@@ -70,11 +70,11 @@ describe("in-process native plugin", () => {
   it("refuses a library that is not a Heddle plugin and a folder without a library", async () => {
     const dir = await temp.make("hh-inproc-bad-");
     const { writeFile } = await import("node:fs/promises");
-    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", runtime: "native", entrypoint: join(REPO, "native", "build", "Release", "heddle_native.node") }));
+    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", version: "0.1.0", runtime: "native", entrypoint: join(REPO, "native", "build", "Release", "heddle_native.node") }));
     await expect(InProcessPlugin.load(dir)).rejects.toMatchObject({ code: "HANDSHAKE_FAILED" });
-    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", runtime: "native", entrypoint: "missing.so" }));
+    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", version: "0.1.0", runtime: "native", entrypoint: "missing.so" }));
     await expect(InProcessPlugin.load(dir)).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
-    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", runtime: "rust", entrypoint: "." }));
+    await writeFile(join(dir, "heddle-plugin.json"), JSON.stringify({ name: "bad", version: "0.1.0", runtime: "rust", entrypoint: "." }));
     await expect(InProcessPlugin.load(dir)).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
     expect(FIXTURES).toBeTruthy();
   });

@@ -13,7 +13,12 @@
  *  - An error is JSON: {"code": "<ErrorCode name>", "message": "...",
  *    "component"?: "ns.step", "field"?: "/json/pointer", "stack"?: "..."},
  *    codes from proto/heddle/plugin/v1/errors.proto without ERROR_CODE_.
- *  - Calls may come from any one host thread; the host serialises them.
+ *  - Threads: the host calls heddle_describe, heddle_open_resource and
+ *    heddle_close_resource on its main thread, and runs each heddle_invoke /
+ *    heddle_invoke_cancellable on a thread of its own, so invokes may overlap
+ *    each other and the resource calls: a library must be thread-safe (the
+ *    Rust SDK's is). The release callbacks of an input stream and its arrays
+ *    may be called from any thread.
  */
 #ifndef HEDDLE_PLUGIN_H
 #define HEDDLE_PLUGIN_H
@@ -93,6 +98,23 @@ int32_t heddle_close_resource(const char* instance_id, char** error_json);
  * RESOURCE_NOT_OPEN, INVALID_INPUT, STEP_FAILED, ...). */
 int32_t heddle_invoke(const char* step, const char* config_json, const char* resources_json,
                       struct ArrowArrayStream* in, struct ArrowArrayStream* out, char** error_json);
+
+/* Optional. As heddle_invoke, plus `cancel`: the host stores 1 there when the
+ * caller cancels and 2 when the call's deadline passes (0 while running), from
+ * another thread. The library should watch it (e.g. poll every ms) and end the
+ * call with CANCELLED (1) or DEADLINE_EXCEEDED (2). `deadline_ms` is the time
+ * left in ms when the call starts, 0 = none (the step's context deadline).
+ * `*cancel` stays readable until this function returns. A library without
+ * this symbol gets heddle_invoke: the host then still answers its caller at
+ * the deadline or cancel, but the call runs on to its end. */
+int32_t heddle_invoke_cancellable(const char* step, const char* config_json, const char* resources_json,
+                                  struct ArrowArrayStream* in, struct ArrowArrayStream* out,
+                                  const volatile int32_t* cancel, uint32_t deadline_ms, char** error_json);
+
+/* Values the host stores in heddle_invoke_cancellable's `*cancel`. */
+#define HEDDLE_CANCEL_NONE 0
+#define HEDDLE_CANCEL_CANCELLED 1
+#define HEDDLE_CANCEL_DEADLINE 2
 
 /* Frees a string returned by this library. NULL is ignored. */
 void heddle_free_string(char* s);

@@ -21,9 +21,23 @@ export interface InProcessAddon {
   describe(lib: NativeLibrary): { ok: boolean; json: string };
   openResource(lib: NativeLibrary, kind: string, configJson: string): { instanceId?: string; error?: string };
   closeResource(lib: NativeLibrary, instanceId: string): string | null;
-  /** Runs a step; the input's buffers are lent to the plugin until it releases them. */
-  invoke(lib: NativeLibrary, step: string, configJson: string, resourcesJson: string, input: CStreamDesc | null):
-    { error: string } | { output: (CStreamDesc & { batches: { length: number; columns: (CColumn & { buffers: (CBuffer | null)[] })[] }[] }) | null };
+  /**
+   * Runs a step on a thread of its own; the input's buffers are lent to the
+   * plugin until it releases them. `cancelFlag` (an Int32Array(1), kept alive
+   * until the native call returns) is what `cancel` sets and a library with
+   * heddle_invoke_cancellable watches; `deadlineMs` (0 = none) is passed to
+   * it. Resolves with the plugin's error JSON, its output, or `abandoned`
+   * when the flag was set before the call returned (the output, if any, is
+   * dropped). Throws USAGE for bad arguments, UNSUPPORTED/INVALID_OUTPUT
+   * (rejects) for an output the bridge cannot read.
+   */
+  invoke(lib: NativeLibrary, step: string, configJson: string, resourcesJson: string, input: CStreamDesc | null,
+    cancelFlag?: Int32Array | null, deadlineMs?: number):
+    Promise<{ error: string } | { output: (CStreamDesc & { batches: { length: number; columns: (CColumn & { buffers: (CBuffer | null)[] })[] }[] }) | null } | { abandoned: true }>;
+  /** Stores 1 (cancelled) or 2 (deadline passed) in a call's flag, atomically. USAGE for anything else. */
+  cancel(cancelFlag: Int32Array, code: 1 | 2): void;
+  /** Calls started whose native call has not returned yet. */
+  runningCalls(): number;
   /** Address of an ArrayBuffer's or view's first byte (zero-copy checks). */
   address(bufferOrView: ArrayBuffer | ArrayBufferView): bigint;
   /** Exported input streams the plugin has not released yet. */

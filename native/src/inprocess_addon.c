@@ -1,8 +1,8 @@
 // heddle_inprocess: loads a native Heddle plugin (a shared library
 // exporting heddle_plugin.h) into the Node process and calls it, passing
 // tables as Arrow C Streams (inprocess_export.c / inprocess_import.c).
-// Calls are synchronous on the JS thread: the plugin runs like any native
-// function, and every release callback lands on the JS thread too.
+// describe/openResource/closeResource run on the JS thread (they are quick);
+// invoke runs each call on a thread of its own (inprocess_call.c).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -11,16 +11,6 @@
 #include <string.h>
 #include "inprocess.h"
 
-typedef struct {
-  void* handle;
-  uint32_t (*abi_version)(void);
-  int32_t (*describe)(char**);
-  int32_t (*open_resource)(const char*, const char*, char**, char**);
-  int32_t (*close_resource)(const char*, char**);
-  int32_t (*invoke)(const char*, const char*, const char*, struct ArrowArrayStream*, struct ArrowArrayStream*, char**);
-  void (*free_string)(char*);
-} library_t;
-
 napi_value inproc_throw(napi_env env, const char* code, const char* fmt, ...) {
   char msg[1024];
   va_list ap; va_start(ap, fmt); vsnprintf(msg, sizeof msg, fmt, ap); va_end(ap);
@@ -28,7 +18,7 @@ napi_value inproc_throw(napi_env env, const char* code, const char* fmt, ...) {
   return NULL;
 }
 
-static char* arg_string(napi_env env, napi_value v) {
+char* inproc_arg_string(napi_env env, napi_value v) {
   napi_valuetype t; napi_typeof(env, v, &t);
   if (t != napi_string) return NULL;
   size_t len = 0; napi_get_value_string_utf8(env, v, NULL, 0, &len);
@@ -36,7 +26,7 @@ static char* arg_string(napi_env env, napi_value v) {
   return s;
 }
 
-static napi_value take_string(napi_env env, library_t* lib, char* s) {
+napi_value inproc_take_string(napi_env env, library_t* lib, char* s) {
   napi_value v;
   if (!s) { napi_get_null(env, &v); return v; }
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
@@ -44,7 +34,7 @@ static napi_value take_string(napi_env env, library_t* lib, char* s) {
   return v;
 }
 
-static library_t* get_library(napi_env env, napi_value v) {
+library_t* inproc_get_library(napi_env env, napi_value v) {
   void* p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok || !p) inproc_throw(env, "USAGE", "expected a library handle from open()");
   return (library_t*)p;
@@ -55,7 +45,7 @@ static library_t* get_library(napi_env env, napi_value v) {
 static napi_value lib_open(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  char* path = argc ? arg_string(env, argv[0]) : NULL;
+  char* path = argc ? inproc_arg_string(env, argv[0]) : NULL;
   if (!path) return inproc_throw(env, "USAGE", "open(path): path must be a string");
   void* h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) { napi_value r = inproc_throw(env, "PLUGIN_START_FAILED", "cannot load native plugin %s: %s", path, dlerror()); free(path); return r; }
@@ -70,6 +60,8 @@ static napi_value lib_open(napi_env env, napi_callback_info info) {
   SYM(invoke, "heddle_invoke")
   SYM(free_string, "heddle_free_string")
 #undef SYM
+  // Optional (heddle_plugin.h): without it, deadlines and cancels cannot reach the call.
+  *(void**)(&lib->invoke_cancellable) = dlsym(h, "heddle_invoke_cancellable");
   uint32_t version = lib->abi_version();
   if (version != HEDDLE_PLUGIN_ABI_VERSION) {
     free(lib);
@@ -85,12 +77,12 @@ static napi_value lib_open(napi_env env, napi_callback_info info) {
 static napi_value lib_describe(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  library_t* lib = get_library(env, argv[0]); if (!lib) return NULL;
+  library_t* lib = inproc_get_library(env, argv[0]); if (!lib) return NULL;
   char* json = NULL;
   int32_t rc = lib->describe(&json);
   napi_value out, v; napi_create_object(env, &out);
   napi_get_boolean(env, rc == 0, &v); napi_set_named_property(env, out, "ok", v);
-  napi_set_named_property(env, out, "json", take_string(env, lib, json));
+  napi_set_named_property(env, out, "json", inproc_take_string(env, lib, json));
   return out;
 }
 
@@ -98,14 +90,14 @@ static napi_value lib_describe(napi_env env, napi_callback_info info) {
 static napi_value lib_open_resource(napi_env env, napi_callback_info info) {
   size_t argc = 3; napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  library_t* lib = get_library(env, argv[0]); if (!lib) return NULL;
-  char *kind = arg_string(env, argv[1]), *config = arg_string(env, argv[2]), *id = NULL, *err = NULL;
+  library_t* lib = inproc_get_library(env, argv[0]); if (!lib) return NULL;
+  char *kind = inproc_arg_string(env, argv[1]), *config = inproc_arg_string(env, argv[2]), *id = NULL, *err = NULL;
   if (!kind) return inproc_throw(env, "USAGE", "openResource: kind must be a string");
   lib->open_resource(kind, config, &id, &err);
   free(kind); free(config);
   napi_value out; napi_create_object(env, &out);
-  if (err) napi_set_named_property(env, out, "error", take_string(env, lib, err));
-  if (id) napi_set_named_property(env, out, "instanceId", take_string(env, lib, id));
+  if (err) napi_set_named_property(env, out, "error", inproc_take_string(env, lib, err));
+  if (id) napi_set_named_property(env, out, "instanceId", inproc_take_string(env, lib, id));
   return out;
 }
 
@@ -113,45 +105,12 @@ static napi_value lib_open_resource(napi_env env, napi_callback_info info) {
 static napi_value lib_close_resource(napi_env env, napi_callback_info info) {
   size_t argc = 2; napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  library_t* lib = get_library(env, argv[0]); if (!lib) return NULL;
-  char *id = arg_string(env, argv[1]), *err = NULL;
+  library_t* lib = inproc_get_library(env, argv[0]); if (!lib) return NULL;
+  char *id = inproc_arg_string(env, argv[1]), *err = NULL;
   if (!id) return inproc_throw(env, "USAGE", "closeResource: instance id must be a string");
   lib->close_resource(id, &err);
   free(id);
-  return take_string(env, lib, err);
-}
-
-// invoke(handle, step, configJson, resourcesJson, input | null)
-//   -> {error: json} | {output: {fields, batches} | null}
-static napi_value lib_invoke(napi_env env, napi_callback_info info) {
-  size_t argc = 5; napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  library_t* lib = get_library(env, argv[0]); if (!lib) return NULL;
-  inproc_drain_deferred(env);
-  struct ArrowArrayStream in, out;
-  memset(&in, 0, sizeof in); memset(&out, 0, sizeof out);
-  napi_valuetype t; napi_typeof(env, argv[4], &t);
-  int has_input = t == napi_object;
-  if (has_input && inproc_export_stream(env, argv[4], &in) != 0) return NULL;
-  char *step = arg_string(env, argv[1]), *config = arg_string(env, argv[2]), *resources = arg_string(env, argv[3]), *err = NULL;
-  if (!step) { if (in.release) in.release(&in); return inproc_throw(env, "USAGE", "invoke: step must be a string"); }
-  int32_t rc = lib->invoke(step, config, resources, has_input ? &in : NULL, &out, &err);
-  free(step); free(config); free(resources);
-  // A well-behaved library consumed the input; release it if it did not.
-  if (in.release && rc != 0) in.release(&in);
-  napi_value result; napi_create_object(env, &result);
-  if (rc != 0 || err) {
-    if (out.release) out.release(&out);
-    napi_value e = err ? take_string(env, lib, err) : NULL;
-    if (!e) napi_create_string_utf8(env, "{\"code\":\"INTERNAL\",\"message\":\"the plugin failed without an error\"}", NAPI_AUTO_LENGTH, &e);
-    napi_set_named_property(env, result, "error", e);
-    return result;
-  }
-  napi_value output;
-  if (out.release == NULL) napi_get_null(env, &output);
-  else if (!(output = inproc_import_stream(env, &out))) return NULL;
-  napi_set_named_property(env, result, "output", output);
-  return result;
+  return inproc_take_string(env, lib, err);
 }
 
 // address(arrayBufferOrView) -> bigint: where its bytes live (tests check zero-copy with it).
@@ -181,12 +140,15 @@ static napi_value lib_live_exports(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   inproc_drain_deferred(env);  // records the JS thread
+  inproc_calls_init(env);
   napi_property_descriptor props[] = {
     {"open", NULL, lib_open, NULL, NULL, NULL, napi_default, NULL},
     {"describe", NULL, lib_describe, NULL, NULL, NULL, napi_default, NULL},
     {"openResource", NULL, lib_open_resource, NULL, NULL, NULL, napi_default, NULL},
     {"closeResource", NULL, lib_close_resource, NULL, NULL, NULL, napi_default, NULL},
-    {"invoke", NULL, lib_invoke, NULL, NULL, NULL, napi_default, NULL},
+    {"invoke", NULL, inproc_invoke, NULL, NULL, NULL, napi_default, NULL},
+    {"cancel", NULL, inproc_cancel, NULL, NULL, NULL, napi_default, NULL},
+    {"runningCalls", NULL, inproc_running_calls, NULL, NULL, NULL, napi_default, NULL},
     {"address", NULL, lib_address, NULL, NULL, NULL, napi_default, NULL},
     {"liveExports", NULL, lib_live_exports, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -54,17 +54,20 @@ static void holder_free(napi_env env, holder_t* h) {
 }
 
 // Drops one reference. References to JS objects can only be deleted on the
-// JS thread: a release from another thread defers the free to the next call.
+// JS thread: a release from another thread (a plugin's call thread, or one
+// of its own) defers the free and asks the JS thread to drain soon.
 static void holder_unref(holder_t* h) {
+  int defer = 0;
   pthread_mutex_lock(&lock);
   int last = --h->refs == 0;
   if (last) {
     for (holder_t** p = &live; *p; p = &(*p)->next_live) if (*p == h) { *p = h->next_live; break; }
     live_count--;
-    if (!pthread_equal(pthread_self(), js_thread) || js_env == NULL) { h->next_deferred = deferred; deferred = h; last = 0; }
+    if (!pthread_equal(pthread_self(), js_thread) || js_env == NULL) { h->next_deferred = deferred; deferred = h; last = 0; defer = 1; }
   }
   pthread_mutex_unlock(&lock);
   if (last) holder_free(js_env, h);
+  if (defer) inproc_request_drain();
 }
 
 void inproc_drain_deferred(napi_env env) {
@@ -98,7 +101,9 @@ int inproc_find_exported(napi_env env, const void* ptr, size_t len, napi_value* 
 
 // ---- the C Data / C Stream callbacks ----
 
+// Children are freed with their parent; releasing one only marks it released.
 static void release_child(struct ArrowArray* a) { a->release = NULL; }
+static void release_child_schema(struct ArrowSchema* s) { s->release = NULL; }
 
 static void release_batch(struct ArrowArray* a) {
   batch_private_t* bp = (batch_private_t*)a->private_data;
@@ -125,7 +130,7 @@ static int get_schema(struct ArrowArrayStream* st, struct ArrowSchema* out) {
   for (int64_t i = 0; i < h->n_fields; i++) {
     struct ArrowSchema* c = calloc(1, sizeof *c);
     c->format = strdup(h->formats[i]); c->name = strdup(h->names[i]); c->flags = h->flags[i];
-    c->release = (void (*)(struct ArrowSchema*))release_child;  // freed by the parent
+    c->release = release_child_schema;  // freed by the parent
     out->children[i] = c;
   }
   out->release = release_schema;

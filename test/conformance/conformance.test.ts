@@ -5,7 +5,7 @@ import { Int64, Table, Utf8, makeVector, vectorFromArray } from "apache-arrow";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PluginHost, TableRef, type LoadedPlugin } from "@heddle/host";
+import { Plugin, PluginHost, TableRef } from "@heddle/host";
 import { buildTable, rowsOf, schemaOf, type TableSpec } from "./arrow-cases.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,7 +69,7 @@ function checkTable(table: Table, e: Case["expect"]): void {
 }
 
 /** Runs one shm case: see Case.shm. Leaves no segment behind (checked). */
-async function runShm(host: PluginHost, plugin: LoadedPlugin, c: Case): Promise<void> {
+async function runShm(host: PluginHost, plugin: Plugin, c: Case): Promise<void> {
   const shm = c.shm!;
   const table = generatedTable(c.inputRows ?? 0);
   const step = c.step!;
@@ -113,7 +113,7 @@ async function runShm(host: PluginHost, plugin: LoadedPlugin, c: Case): Promise<
 
 interface LogRecord { plugin: string; level: string; message: string; fields?: Record<string, unknown> }
 
-async function run(plugin: LoadedPlugin, c: Case, logs: LogRecord[]) {
+async function run(plugin: Plugin, c: Case, logs: LogRecord[]) {
   const resources: Record<string, string> = {};
   for (const [binding, r] of Object.entries(c.resources ?? {})) {
     resources[binding] = (await plugin.openResource(r.kind, r.config)).instanceId;
@@ -152,10 +152,12 @@ describe.each(runs)("conformance: %s SDK over %s", (lang, transport) => {
   const logs: LogRecord[] = [];
   const frames = transport === "frames";
   const host = new PluginHost({ logLevel: "info", logSink: (rec: LogRecord) => logs.push(rec), frames });
-  let plugin: LoadedPlugin;
+  let plugin: Plugin;
 
   beforeAll(async () => {
-    plugin = await host.load(join(pluginsDir, lang));
+    const loaded = await host.load(join(pluginsDir, lang));
+    if (!(loaded instanceof Plugin)) throw new Error(`the ${lang} conformance plugin must run as a process`);
+    plugin = loaded;
   }, 300_000);
   afterAll(async () => {
     await host.close();

@@ -1,4 +1,6 @@
-// Options of loadInProcessPlugin.
+// Options of loadInProcessPlugin / InProcessPlugin.load.
+import type { Table } from "apache-arrow";
+import type { TableRef } from "../data/table-ref.js";
 import type { Logger } from "../logger.js";
 
 /** How to load an in-process (runtime "native") plugin. */
@@ -9,4 +11,10 @@ export interface InProcessLoadOptions {
   log?: Logger;
   /** Aborts a running `cargo build`. */
   signal?: AbortSignal;
+  /**
+   * Writes an output into the host's shared memory for `output: "ref"`
+   * (PluginHost passes its refFromTable). Without it, "ref" fails with
+   * SHM_UNAVAILABLE.
+   */
+  toRef?: (table: Table) => TableRef;
 }

@@ -8,8 +8,11 @@ import { ManifestError } from "../errors.js";
 /** The file name the host looks for in a plugin folder. */
 export const PLUGIN_JSON = "heddle-plugin.json";
 
-/** Languages/launchers the host knows how to start. */
-export const RUNTIMES = ["python", "node", "go", "rust", "exec"] as const;
+/**
+ * Languages/launchers the host knows how to start. `native` is a shared
+ * library loaded into the host process (docs/in-process.md), not a process.
+ */
+export const RUNTIMES = ["python", "node", "go", "rust", "exec", "native"] as const;
 /** One of RUNTIMES. */
 export type Runtime = (typeof RUNTIMES)[number];
 
@@ -18,7 +21,7 @@ export interface PluginJson {
   name: string;
   version: string;
   runtime: Runtime;
-  /** File (or, for go/rust, package/binary) to run, relative to the plugin folder. */
+  /** File (or, for go/rust, package/binary; for native, the library or its crate/module folder) to run, relative to the plugin folder. */
   entrypoint: string;
   description?: string;
   license?: string;

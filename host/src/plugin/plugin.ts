@@ -20,6 +20,7 @@ import { releaseSegmentsOnProcess } from "../rpc/release-segments.js";
 import { runCommandOnProcess, type CommandOutcome } from "../rpc/run-command.js";
 import { prepareLaunch, type LaunchSpec } from "../runtime/index.js";
 import { nextCallId } from "./call-ids.js";
+import type { LoadedPlugin } from "./loaded-plugin.js";
 import { PoolSlot, type SlotOwner } from "./pool-slot.js";
 import { ResourceTable } from "./resource-table.js";
 import { acquireSlot } from "./slot-picker.js";
@@ -91,7 +92,7 @@ export interface PluginInit {
  * `restarting` {slot, delayMs, attempt}, `unavailable` {slot, error},
  * `reloading` {reason}, `reloaded` {pids}, `reload-failed` {error}.
  */
-export class Plugin extends EventEmitter implements SlotOwner {
+export class Plugin extends EventEmitter implements SlotOwner, LoadedPlugin {
   /** The decoded manifest from Describe. */
   manifest!: PluginManifest;
   /** Handshake facts of the first process. */

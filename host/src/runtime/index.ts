@@ -1,4 +1,5 @@
 // Picks the runtime named in heddle-plugin.json and prepares the launch.
+import { ManifestError } from "../errors.js";
 import type { Runtime } from "../manifest/plugin-json.js";
 import { prepareExec } from "./exec.js";
 import { prepareGo } from "./go.js";
@@ -13,6 +14,12 @@ const PREPARERS: Record<Runtime, RuntimePreparer> = {
   go: prepareGo,
   rust: prepareRust,
   exec: prepareExec,
+  // Loaded into the host process by host.load (src/inprocess), never launched.
+  native: async (ctx) => {
+    throw new ManifestError(`plugin ${ctx.source.json.name} has runtime "native": it is loaded in-process, not started as a process`, {
+      plugin: ctx.source.json.name, component: "heddle-plugin.json", field: "/runtime", hint: "load it with host.load() or loadInProcessPlugin()",
+    });
+  },
 };
 
 /** Builds (when needed) and returns how to start the plugin. Fails with BUILD_FAILED or MANIFEST_INVALID. */

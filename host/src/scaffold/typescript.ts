@@ -37,13 +37,13 @@ plugin.serve();
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableFromArrays } from "apache-arrow";
-import { PluginHost, type Plugin } from "@heddle/host";
+import { PluginHost, type LoadedPlugin } from "@heddle/host";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 describe("${n.name}", () => {
   const host = new PluginHost();
-  let plugin: Plugin;
+  let plugin: LoadedPlugin;
   beforeAll(async () => { plugin = await host.load(here); });
   afterAll(() => host.close());
 

@@ -18,7 +18,7 @@ use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use crate::core::errors::{ErrorCode, HeddleError};
 use crate::core::table::Table;
 use crate::ffi::errors::{arg, error_json, put};
-use crate::ffi::instance::InProcessPlugin;
+use crate::ffi::instance::{CallLimits, InProcessPlugin};
 use crate::ffi::manifest_json;
 
 /// Returned on success.
@@ -28,14 +28,22 @@ const FAILED: i32 = 1;
 
 /// Runs `f`, turning an error or a panic into `*error_json` (plain errors
 /// get `default_code`).
-unsafe fn guarded(error_json_out: *mut *mut c_char, default_code: ErrorCode, component: &str, f: impl FnOnce() -> Result<(), HeddleError>) -> i32 {
+unsafe fn guarded(
+    error_json_out: *mut *mut c_char,
+    default_code: ErrorCode,
+    component: &str,
+    f: impl FnOnce() -> Result<(), HeddleError>,
+) -> i32 {
     let result = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".into());
-        Err(HeddleError::new(ErrorCode::Internal, format!("the plugin panicked outside step code: {what}")))
+        Err(HeddleError::new(
+            ErrorCode::Internal,
+            format!("the plugin panicked outside step code: {what}"),
+        ))
     });
     match result {
         Ok(()) => OK,
@@ -60,7 +68,10 @@ pub unsafe fn describe(instance: fn() -> &'static InProcessPlugin, out: *mut *mu
     if code != OK {
         // No error slot in this call: the manifest slot carries the error
         // JSON, which a host tells apart by its `code` key.
-        put(out, CString::from_raw(error).into_string().unwrap_or_default());
+        put(
+            out,
+            CString::from_raw(error).into_string().unwrap_or_default(),
+        );
     }
     code
 }
@@ -78,7 +89,11 @@ pub unsafe fn open_resource(
 ) -> i32 {
     guarded(error_json_out, ErrorCode::ResourceInitFailed, "", || {
         let kind = arg(kind, "kind")?;
-        let config = if config_json.is_null() { "{}" } else { arg(config_json, "config_json")? };
+        let config = if config_json.is_null() {
+            "{}"
+        } else {
+            arg(config_json, "config_json")?
+        };
         let id = instance().open_resource(kind, config)?;
         put(instance_id, id);
         Ok(())
@@ -89,8 +104,14 @@ pub unsafe fn open_resource(
 ///
 /// # Safety
 /// As [`open_resource`].
-pub unsafe fn close_resource(instance: fn() -> &'static InProcessPlugin, instance_id: *const c_char, error_json_out: *mut *mut c_char) -> i32 {
-    guarded(error_json_out, ErrorCode::StepFailed, "", || instance().close_resource(arg(instance_id, "instance_id")?))
+pub unsafe fn close_resource(
+    instance: fn() -> &'static InProcessPlugin,
+    instance_id: *const c_char,
+    error_json_out: *mut *mut c_char,
+) -> i32 {
+    guarded(error_json_out, ErrorCode::StepFailed, "", || {
+        instance().close_resource(arg(instance_id, "instance_id")?)
+    })
 }
 
 /// `heddle_invoke`: takes ownership of `input` (when not null, its
@@ -110,18 +131,75 @@ pub unsafe fn invoke(
     output: *mut FFI_ArrowArrayStream,
     error_json_out: *mut *mut c_char,
 ) -> i32 {
+    invoke_cancellable(
+        instance,
+        step,
+        config_json,
+        resources_json,
+        input,
+        output,
+        std::ptr::null(),
+        0,
+        error_json_out,
+    )
+}
+
+/// `heddle_invoke_cancellable`: as [`invoke`], and the step's context is
+/// cancelled once the host sets `*cancel` (1: `CANCELLED`, 2:
+/// `DEADLINE_EXCEEDED`) or `deadline_ms` (0 = none) pass.
+///
+/// # Safety
+/// As [`invoke`]; `cancel` is null or an aligned `int32_t` the host keeps
+/// readable until this returns.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn invoke_cancellable(
+    instance: fn() -> &'static InProcessPlugin,
+    step: *const c_char,
+    config_json: *const c_char,
+    resources_json: *const c_char,
+    input: *mut FFI_ArrowArrayStream,
+    output: *mut FFI_ArrowArrayStream,
+    cancel: *const i32,
+    deadline_ms: u32,
+    error_json_out: *mut *mut c_char,
+) -> i32 {
+    let limits = CallLimits::from_abi(cancel, deadline_ms);
     if !output.is_null() {
         std::ptr::write(output, FFI_ArrowArrayStream::empty());
     }
     // Take the input first so it is released even when a check fails.
-    let reader = if input.is_null() || (*input).release().is_none() { None } else { RecordBatchStreamReader::from_raw(input).map_err(|e| e.to_string()).into() };
-    let component = if step.is_null() { String::new() } else { format!("{}.{}", instance().manifest().map(|m| m.namespace.clone()).unwrap_or_default(), std::ffi::CStr::from_ptr(step).to_string_lossy()) };
+    let reader = if input.is_null() || (*input).release().is_none() {
+        None
+    } else {
+        RecordBatchStreamReader::from_raw(input)
+            .map_err(|e| e.to_string())
+            .into()
+    };
+    let component = if step.is_null() {
+        String::new()
+    } else {
+        format!(
+            "{}.{}",
+            instance()
+                .manifest()
+                .map(|m| m.namespace.clone())
+                .unwrap_or_default(),
+            std::ffi::CStr::from_ptr(step).to_string_lossy()
+        )
+    };
     guarded(error_json_out, ErrorCode::StepFailed, &component, || {
         if output.is_null() {
-            return Err(HeddleError::new(ErrorCode::InvalidInput, "output is null; pass a pointer to a zeroed ArrowArrayStream"));
+            return Err(HeddleError::new(
+                ErrorCode::InvalidInput,
+                "output is null; pass a pointer to a zeroed ArrowArrayStream",
+            ));
         }
         let step = arg(step, "step")?;
-        let config = if config_json.is_null() { "{}" } else { arg(config_json, "config_json")? };
+        let config = if config_json.is_null() {
+            "{}"
+        } else {
+            arg(config_json, "config_json")?
+        };
         let bindings: HashMap<String, String> = if resources_json.is_null() {
             HashMap::new()
         } else {
@@ -131,13 +209,20 @@ pub unsafe fn invoke(
         };
         let table = match reader {
             None => None,
-            Some(Err(e)) => return Err(HeddleError::new(ErrorCode::InvalidInput, format!("the input ArrowArrayStream has no readable schema: {e}"))),
+            Some(Err(e)) => {
+                return Err(HeddleError::new(
+                    ErrorCode::InvalidInput,
+                    format!("the input ArrowArrayStream has no readable schema: {e}"),
+                ))
+            }
             Some(Ok(reader)) => Some(read_all(reader)?),
         };
-        if let Some(table) = instance().invoke(step, config, &bindings, table)? {
+        if let Some(table) = instance().invoke(step, config, &bindings, table, limits)? {
             let schema = table.schema().clone();
-            let batches: Vec<Result<RecordBatch, arrow_schema::ArrowError>> = table.into_batches().into_iter().map(Ok).collect();
-            let reader: Box<dyn RecordBatchReader + Send> = Box::new(RecordBatchIterator::new(batches, schema));
+            let batches: Vec<Result<RecordBatch, arrow_schema::ArrowError>> =
+                table.into_batches().into_iter().map(Ok).collect();
+            let reader: Box<dyn RecordBatchReader + Send> =
+                Box::new(RecordBatchIterator::new(batches, schema));
             std::ptr::write(output, FFI_ArrowArrayStream::new(reader));
         }
         Ok(())
@@ -147,9 +232,12 @@ pub unsafe fn invoke(
 /// Gathers the input stream's batches (imported in place: no copy).
 fn read_all(reader: RecordBatchStreamReader) -> Result<Table, HeddleError> {
     let schema = reader.schema();
-    let batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| HeddleError::new(ErrorCode::InvalidInput, format!("the input ArrowArrayStream failed mid-way: {e}")))?;
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| {
+        HeddleError::new(
+            ErrorCode::InvalidInput,
+            format!("the input ArrowArrayStream failed mid-way: {e}"),
+        )
+    })?;
     Table::new(schema, batches)
 }
 

@@ -37,7 +37,11 @@ pub(crate) fn error_json(err: &HeddleError, default_code: ErrorCode, component: 
     let mut obj = Map::new();
     obj.insert("code".into(), json!(code_name(code)));
     obj.insert("message".into(), json!(p.message));
-    for (key, value) in [("component", p.component), ("field", p.field), ("stack", p.stack)] {
+    for (key, value) in [
+        ("component", p.component),
+        ("field", p.field),
+        ("stack", p.stack),
+    ] {
         if !value.is_empty() {
             obj.insert(key.into(), Value::String(value));
         }
@@ -52,9 +56,15 @@ pub(crate) fn error_json(err: &HeddleError, default_code: ErrorCode, component: 
 /// `ptr` is null or points at a NUL-terminated string.
 pub(crate) unsafe fn arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, HeddleError> {
     if ptr.is_null() {
-        return Err(HeddleError::new(ErrorCode::InvalidInput, format!("{what} is null; pass a NUL-terminated UTF-8 string")));
+        return Err(HeddleError::new(
+            ErrorCode::InvalidInput,
+            format!("{what} is null; pass a NUL-terminated UTF-8 string"),
+        ));
     }
-    CStr::from_ptr(ptr)
-        .to_str()
-        .map_err(|_| HeddleError::new(ErrorCode::InvalidInput, format!("{what} is not valid UTF-8")))
+    CStr::from_ptr(ptr).to_str().map_err(|_| {
+        HeddleError::new(
+            ErrorCode::InvalidInput,
+            format!("{what} is not valid UTF-8"),
+        )
+    })
 }

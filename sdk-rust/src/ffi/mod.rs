@@ -13,19 +13,20 @@
 
 pub mod abi;
 mod base64;
+mod cancel_flag;
 mod errors;
 mod instance;
 mod manifest_json;
 
-pub use instance::InProcessPlugin;
+pub use instance::{CallLimits, InProcessPlugin};
 
 /// The ABI version `heddle_plugin_abi_version()` answers. Bumped on any
 /// incompatible change of `heddle_plugin.h`.
 pub const ABI_VERSION: u32 = 1;
 
 /// Exports the Heddle C ABI (`heddle_describe`, `heddle_open_resource`,
-/// `heddle_close_resource`, `heddle_invoke`, `heddle_free_string`,
-/// `heddle_plugin_abi_version`) from a cdylib, for the plugin that
+/// `heddle_close_resource`, `heddle_invoke`, `heddle_invoke_cancellable`,
+/// `heddle_free_string`, `heddle_plugin_abi_version`) from a cdylib, for the plugin that
 /// `$build` (a `fn() -> heddle::Plugin`) returns. The plugin is built once,
 /// on the first call. Use it once per crate, at the top level.
 #[macro_export]
@@ -59,7 +60,13 @@ macro_rules! export_plugin {
             instance_id: *mut *mut ::std::os::raw::c_char,
             error_json: *mut *mut ::std::os::raw::c_char,
         ) -> i32 {
-            $crate::ffi::abi::open_resource(__heddle_instance, kind, config_json, instance_id, error_json)
+            $crate::ffi::abi::open_resource(
+                __heddle_instance,
+                kind,
+                config_json,
+                instance_id,
+                error_json,
+            )
         }
 
         /// Closes a resource instance; 0 on success, else `*error_json` is set.
@@ -83,7 +90,40 @@ macro_rules! export_plugin {
             error_json: *mut *mut ::std::os::raw::c_char,
         ) -> i32 {
             $crate::ffi::abi::invoke(
-                __heddle_instance, step, config_json, resources_json, input, output, error_json,
+                __heddle_instance,
+                step,
+                config_json,
+                resources_json,
+                input,
+                output,
+                error_json,
+            )
+        }
+
+        /// As `heddle_invoke`, plus the host's cancel flag (1 cancelled, 2
+        /// deadline; watched every millisecond) and the time the call has
+        /// (`deadline_ms`, 0 = none): both cancel the step's context.
+        #[no_mangle]
+        pub unsafe extern "C" fn heddle_invoke_cancellable(
+            step: *const ::std::os::raw::c_char,
+            config_json: *const ::std::os::raw::c_char,
+            resources_json: *const ::std::os::raw::c_char,
+            input: *mut $crate::ffi::abi::FFI_ArrowArrayStream,
+            output: *mut $crate::ffi::abi::FFI_ArrowArrayStream,
+            cancel: *const i32,
+            deadline_ms: u32,
+            error_json: *mut *mut ::std::os::raw::c_char,
+        ) -> i32 {
+            $crate::ffi::abi::invoke_cancellable(
+                __heddle_instance,
+                step,
+                config_json,
+                resources_json,
+                input,
+                output,
+                cancel,
+                deadline_ms,
+                error_json,
             )
         }
 

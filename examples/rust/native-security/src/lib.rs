@@ -17,7 +17,9 @@ fn build_plugin() -> Plugin {
     plugin.resource("vault", vault::open);
     plugin.step(
         StepOptions::new("hash")
-            .description("hash the password column with the vault's API key as pepper; outputs id and hash")
+            .description(
+                "hash the password column with the vault's API key as pepper; outputs id and hash",
+            )
             .resource("vault", "vault")
             .input_schema(hash::credentials_schema())
             .output_schema(hash::secure_schema()),

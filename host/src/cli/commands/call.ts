@@ -7,6 +7,7 @@ import { isIpcFile } from "../../data/call-data.js";
 import type { TableRef } from "../../data/table-ref.js";
 import { writeTableOutput } from "../../arrow/output-formats.js";
 import { CliError } from "../../errors.js";
+import { Plugin } from "../../plugin/plugin.js";
 import { parseCallArgs, type RawCallOptions } from "../call-args.js";
 import { withHost } from "../cli-host.js";
 import { bindResources, findStep } from "../step-target.js";
@@ -40,7 +41,7 @@ Examples:
       let input: Table | TableRef | undefined = args.input === undefined || byHandle ? undefined : await readTableInput(args.input);
       await withHost(cmd, async (host) => {
         if (byHandle) input = host.refFromArrowFile(args.input!);
-        const plugin = await host.load(pluginRef, { pool: 1 }); // one call needs one process
+        const plugin = await host.load(pluginRef, { pool: 1 }); // one call needs one process (a native plugin has none)
         const target = findStep(plugin.manifest, qualified, plugin.name);
         if (!target.takesInput && input) {
           throw new CliError("USAGE", `${qualified} takes no input table`, { plugin: plugin.name, component: qualified, hint: "drop --input" });
@@ -54,7 +55,8 @@ Examples:
           resources: bindings,
           input,
           timeoutMs: args.timeoutMs,
-          stream: plugin.handshake.capabilities.includes("streaming"),
+          // In-process plugins have no transport to stream over.
+          stream: plugin instanceof Plugin && plugin.handshake.capabilities.includes("streaming"),
         });
         await writeTableOutput(output, args.format, args.output);
       }, { shmThreshold: args.shmThreshold, shmBudget: args.shmBudget });

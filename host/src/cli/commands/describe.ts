@@ -1,5 +1,7 @@
 // `heddle-host describe <plugin-dir>`: start the plugin and print its manifest as JSON.
 import type { Command } from "commander";
+import { InProcessPlugin } from "../../inprocess/native-plugin.js";
+import { Plugin } from "../../plugin/plugin.js";
 import { withHost } from "../cli-host.js";
 
 /** Registers `describe`. */
@@ -13,7 +15,7 @@ export function registerDescribeCommand(program: Command): void {
         const plugin = await host.load(pluginRef, { pool: 1 }); // one process is enough to describe
         const out = {
           ...plugin.manifest,
-          handshake: plugin.handshake,
+          ...(plugin instanceof Plugin ? { handshake: plugin.handshake } : {}),
           plugin: {
             name: plugin.pluginJson.name,
             version: plugin.pluginJson.version,
@@ -21,6 +23,7 @@ export function registerDescribeCommand(program: Command): void {
             entrypoint: plugin.pluginJson.entrypoint,
             description: plugin.pluginJson.description,
             dir: plugin.dir,
+            ...(plugin instanceof InProcessPlugin ? { library: plugin.libraryPath } : {}),
           },
         };
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
