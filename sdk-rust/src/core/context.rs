@@ -66,12 +66,24 @@ impl StepContext {
     /// should check it often and stop early: the host gets `CANCELLED` or
     /// `DEADLINE_EXCEEDED` whatever the step returns after that.
     pub fn cancelled(&self) -> bool {
+        self.expire();
         self.info.cancellation.is_cancelled()
+    }
+
+    /// Marks the call past its deadline when it is: the runtime's timer may
+    /// not get to run while a quick step runs in place and turns slow.
+    fn expire(&self) {
+        if self.info.deadline.is_some_and(|at| Instant::now() >= at) {
+            self.info
+                .cancellation
+                .cancel(CancelReason::DeadlineExceeded);
+        }
     }
 
     /// `Err` (`CANCELLED` or `DEADLINE_EXCEEDED`) once the call is cancelled,
     /// so a step can write `ctx.check_cancelled()?;` in its loops.
     pub fn check_cancelled(&self) -> Result<(), HeddleError> {
+        self.expire();
         match self.info.cancellation.reason() {
             Some(reason) => Err(reason.to_error(&self.info.component)),
             None => Ok(()),
@@ -80,6 +92,7 @@ impl StepContext {
 
     /// Why the call was cancelled, if it was.
     pub fn cancel_reason(&self) -> Option<CancelReason> {
+        self.expire();
         self.info.cancellation.reason()
     }
 
@@ -87,7 +100,8 @@ impl StepContext {
     /// is cancelled. Returns true when it was cancelled. Do not call it from
     /// async code (use [`on_cancel`](Self::on_cancel) there).
     pub fn sleep(&self, duration: Duration) -> bool {
-        self.info.cancellation.wait_timeout(duration)
+        let capped = self.time_left().map_or(duration, |left| duration.min(left));
+        self.info.cancellation.wait_timeout(capped) || self.cancelled()
     }
 
     /// Resolves when the call is cancelled (for async steps and `select!`).

@@ -92,6 +92,9 @@ pub(crate) struct StepDef {
     pub(crate) output_schema: Option<SchemaRef>,
     pub(crate) schema: ConfigSchema,
     pub(crate) run: StepRunner,
+    /// For a blocking step, how quick its recent runs were ([`Pace`]): the
+    /// frame lane runs the calls of trusted steps on its own thread.
+    pub(crate) pace: Option<Arc<Pace>>,
 }
 
 /// Wraps a blocking step function, with panics caught and
@@ -102,8 +105,9 @@ pub(crate) struct StepDef {
 /// `spawn_blocking`, most of a small call's cost on a 2-vCPU machine.
 /// A step whose recent runs on small inputs all took microseconds runs
 /// straight on the worker ([`Pace`]), saving the hand-off's wake-up too.
-/// Elsewhere (a current-thread runtime) it goes to the blocking pool.
-pub(crate) fn blocking<C, O, F>(f: F) -> StepRunner
+/// Elsewhere (a current-thread runtime) it goes to the blocking pool,
+/// unless trusted so.
+pub(crate) fn blocking<C, O, F>(f: F) -> (StepRunner, Option<Arc<Pace>>)
 where
     C: DeserializeOwned + 'static,
     O: Into<Output>,
@@ -111,7 +115,8 @@ where
 {
     let f = Arc::new(f);
     let pace = Arc::new(Pace::default());
-    Arc::new(move |config: Value, input: Table, ctx: StepContext| {
+    let shared = pace.clone();
+    let run: StepRunner = Arc::new(move |config: Value, input: Table, ctx: StepContext| {
         let (f, pace) = (f.clone(), pace.clone());
         let trusted = pace.trusted();
         Box::pin(async move {
@@ -132,11 +137,15 @@ where
                 }
                 return tokio::task::block_in_place(run);
             }
+            if small && trusted {
+                return run(); // a quick step on a current-thread runtime (the frame lane's)
+            }
             let work = tokio::task::spawn_blocking(run);
             work.await
                 .unwrap_or_else(|e| Err(HeddleError::msg(format!("the step's task failed: {e}"))))
         }) as StepFuture
-    })
+    });
+    (run, Some(shared))
 }
 
 /// Wraps an async step function: it runs as its own task (so a call that is
@@ -189,7 +198,7 @@ mod tests {
 
     #[tokio::test]
     async fn blocking_steps_see_their_context_and_config() {
-        let run = blocking(|config: Rows, _: Table, ctx: &StepContext| {
+        let (run, _) = blocking(|config: Rows, _: Table, ctx: &StepContext| {
             assert_eq!(context::current().unwrap().call_id(), ctx.call_id());
             Ok::<_, HeddleError>(if config.rows > 0 {
                 Output::Nothing
@@ -209,7 +218,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn blocking_steps_run_in_place_on_the_server_runtime() {
-        let run = blocking(|_: Rows, _: Table, _: &StepContext| {
+        let (run, _) = blocking(|_: Rows, _: Table, _: &StepContext| {
             if true {
                 panic!("in place");
             }

@@ -1,7 +1,8 @@
 //! The frame lane's listener and connections (protocol §5.5).
 //!
-//! Per connection a reader task checks the preface, reads frames (payloads
-//! straight into one aligned buffer each) and spawns one task per call, so a
+//! Each connection has a thread of its own with a single-threaded runtime
+//! (see [`open`]). A reader task checks the preface, reads frames (payloads
+//! straight into one aligned buffer each) and starts one task per call, so a
 //! slow step never holds up the reading of the next frame; a writer task
 //! sends the results in the order they are ready, several at a time in one
 //! vectored write when they queue up. A malformed frame closes the
@@ -9,21 +10,23 @@
 //! calls whose gRPC stream the host dropped are.
 
 use std::io;
+use std::os::unix::net::UnixStream as StdUnixStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
+use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::errors::HeddleError;
 use crate::core::logger::Logger;
-use crate::proto::InvokeHeader;
+use crate::proto::{data_ref, InvokeHeader};
 use crate::sdk::frame_call::{self, CallFrame};
-use crate::sdk::frame_socket::{self, LaneReader, LaneWriter};
+use crate::sdk::frame_socket::{self, LaneReader, LaneWriter, Spin};
 use crate::sdk::frames::{self, Kind, OutFrame, PREFACE};
 use crate::sdk::state::State;
 
@@ -108,44 +111,119 @@ async fn accept(
     let _ = std::fs::remove_file(&path);
 }
 
-/// Starts a connection's reader and writer.
+/// Serves a connection on a thread of its own with a single-threaded
+/// runtime: the thread that waits for the host's next frame is the one that
+/// reads it, runs a quick call and writes the result (and spins while the
+/// host keeps the connection busy, see [`Spin`]); on a 2-vCPU machine each
+/// hand-off to another thread cost an inter-processor interrupt. Other
+/// calls run on the server's runtime (`main`).
 fn open(
     state: &Arc<State>,
     stream: UnixStream,
     closing: &CancellationToken,
     alive: &mpsc::Sender<()>,
 ) {
-    let (read, write) = match frame_socket::split(stream) {
-        Ok(halves) => halves,
-        Err(err) => {
-            // The host's connect succeeded but nothing will answer: it sees
-            // the connection close and goes on over gRPC.
-            state
-                .logger
-                .warn(&format!("the frame lane cannot serve a connection: {err}"));
-            return;
-        }
+    let main = Handle::current();
+    let (state, closing, alive) = (state.clone(), closing.clone(), alive.clone());
+    let logger = state.logger.with("lane", "frames");
+    let warn = logger.clone();
+    let serve = move || -> io::Result<()> {
+        let stream = stream.into_std()?; // leaves the server's poller
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(serve_connection(state, stream, closing, alive, main))
     };
+    let spawned = std::thread::Builder::new()
+        .name("heddle-frames".into())
+        .spawn(move || {
+            if let Err(err) = serve() {
+                // The host's connect succeeded but nothing will answer: it
+                // sees the connection close and goes on over gRPC.
+                warn.warn(&format!("the frame lane cannot serve a connection: {err}"));
+            }
+        });
+    if let Err(err) = spawned {
+        logger.warn(&format!("the frame lane cannot serve a connection: {err}"));
+    }
+}
+
+/// Runs a connection's reader and writer until both end.
+async fn serve_connection(
+    state: Arc<State>,
+    stream: StdUnixStream,
+    closing: CancellationToken,
+    alive: mpsc::Sender<()>,
+    main: Handle,
+) -> io::Result<()> {
+    let logger = state.logger.with("lane", "frames");
+    let (read, write) = frame_socket::split(stream)?;
     let (results, queue) = mpsc::unbounded_channel();
     // Cancelled when the connection must close at once (a malformed frame,
     // a broken socket). The end of the lane only stops the reader: the
     // writer still sends the results of the calls that were let finish.
     let broken = CancellationToken::new();
-    let logger = state.logger.with("lane", "frames");
     logger.debug("frame connection opened");
-    tokio::spawn(read_calls(
-        state.clone(),
-        read,
-        results,
-        Ends {
-            closing: closing.clone(),
-            broken: broken.clone(),
-        },
+    let writer = tokio::spawn(write_results(
+        write,
+        queue,
+        broken.clone(),
         logger.clone(),
         alive.clone(),
     ));
-    tokio::spawn(write_results(write, queue, broken, logger, alive.clone()));
+    read_calls(
+        Lane { state, main },
+        read,
+        results,
+        Ends { closing, broken },
+        logger,
+        alive,
+    )
+    .await;
+    let _ = writer.await;
+    Ok(())
 }
+
+/// Where a connection's calls run.
+struct Lane {
+    state: Arc<State>,
+    /// The server's runtime, for calls that are not known to be quick.
+    main: Handle,
+}
+
+impl Lane {
+    /// Starts a call: on this thread when every step it names answered
+    /// quickly of late and its input is small, else on the server's runtime.
+    fn dispatch(&self, call: CallFrame, results: &mpsc::UnboundedSender<OutFrame>) {
+        let quick = self.quick(&call);
+        let serve = frame_call::serve(self.state.clone(), call, results.clone());
+        if quick {
+            tokio::spawn(serve);
+        } else {
+            self.main.spawn(serve);
+        }
+    }
+
+    fn quick(&self, call: &CallFrame) -> bool {
+        let small = matches!(&call.payload, Ok(p) if p.len() <= SMALL_PAYLOAD);
+        let by_handle = matches!(
+            call.header.input.as_ref().and_then(|d| d.kind.as_ref()),
+            Some(data_ref::Kind::Shm(_))
+        );
+        let trusted = |name: &str| {
+            let def = self.state.plugin.find_step(name);
+            def.and_then(|d| d.pace.as_ref())
+                .is_some_and(|p| p.trusted())
+        };
+        small
+            && !by_handle
+            && trusted(&call.header.step)
+            && call.header.then.iter().all(|stage| trusted(&stage.step))
+    }
+}
+
+/// Payloads up to this size may run on the connection's thread.
+const SMALL_PAYLOAD: usize = 64 * 1024;
 
 /// What ends a connection's reading.
 struct Ends {
@@ -158,7 +236,7 @@ struct Ends {
 /// The reader task: reads until the host closes the connection, the lane
 /// ends or the connection breaks; any error breaks the connection.
 async fn read_calls(
-    state: Arc<State>,
+    lane: Lane,
     read: LaneReader,
     results: mpsc::UnboundedSender<OutFrame>,
     ends: Ends,
@@ -168,7 +246,7 @@ async fn read_calls(
     let Ends { closing, broken } = ends;
     let mut reader = BufReader::with_capacity(READ_BUFFER, read);
     let outcome = tokio::select! {
-        outcome = read_loop(&state, &mut reader, &results) => outcome,
+        outcome = read_loop(&lane, &mut reader, &results) => outcome,
         // The lane ends: the writer sends what is left, then closes.
         _ = closing.cancelled() => return,
         _ = broken.cancelled() => return,
@@ -195,7 +273,7 @@ async fn read_calls(
 /// at a clean end of the connection; fails with `InvalidData` on a wrong
 /// preface or a malformed frame, or with the socket's error.
 async fn read_loop(
-    state: &Arc<State>,
+    lane: &Lane,
     reader: &mut BufReader<LaneReader>,
     results: &mpsc::UnboundedSender<OutFrame>,
 ) -> io::Result<()> {
@@ -236,7 +314,7 @@ async fn read_loop(
             payload,
             received,
         };
-        tokio::spawn(frame_call::serve(state.clone(), call, results.clone()));
+        lane.dispatch(call, results);
     }
     Ok(())
 }
@@ -251,6 +329,7 @@ async fn write_results(
     _alive: mpsc::Sender<()>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut spin = Spin::from_env();
     loop {
         let received = tokio::select! {
             received = queue.recv_many(&mut batch, MAX_BATCH) => received,
@@ -269,6 +348,11 @@ async fn write_results(
             break;
         }
         batch.clear();
+        if queue.is_empty() && spin.after_write(&write) {
+            // The next call is there: let the runtime poll its driver and
+            // run the reader (yield_now defers this task until it has).
+            tokio::task::yield_now().await;
+        }
     }
     // Dropping the queue makes calls still running see the connection gone.
     drop(queue);

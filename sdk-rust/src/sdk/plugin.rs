@@ -12,6 +12,7 @@ use crate::core::command::{CommandContext, CommandDef};
 use crate::core::context::StepContext;
 use crate::core::errors::HeddleError;
 use crate::core::options::{CommandOptions, HandlerOptions, ResourceOptions, StepOptions};
+use crate::core::pace::Pace;
 use crate::core::resource::{Resource, ResourceDef};
 use crate::core::schema::ConfigSchema;
 use crate::core::step::{self, ComponentKind, Output, StepDef, StepRunner};
@@ -92,7 +93,8 @@ impl Plugin {
 
     /// Registers a blocking step: `f(config, input, ctx)` may block or burn
     /// CPU (it runs via `block_in_place`, the server keeps answering other
-    /// calls meanwhile). The config (type `C`) is validated before it runs;
+    /// calls meanwhile; once its last runs all took microseconds it runs in
+    /// place, see `core/pace.rs`). The config (type `C`) is validated before it runs;
     /// a plain error or panic is `STEP_FAILED`, a typed error keeps its code.
     /// Panics if the name is taken.
     pub fn step<C, O, F>(&mut self, options: impl Into<StepOptions>, f: F) -> &mut Self
@@ -101,7 +103,8 @@ impl Plugin {
         O: Into<Output>,
         F: Fn(C, Table, &StepContext) -> Result<O, HeddleError> + Send + Sync + 'static,
     {
-        self.add_step::<C>(options.into(), step::blocking(f))
+        let (run, pace) = step::blocking(f);
+        self.add_step::<C>(options.into(), run, pace)
     }
 
     /// Registers an async step: `f(config, input, ctx)` returns a future that
@@ -114,7 +117,7 @@ impl Plugin {
         F: Fn(C, Table, StepContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<O, HeddleError>> + Send + 'static,
     {
-        self.add_step::<C>(options.into(), step::asynchronous(f))
+        self.add_step::<C>(options.into(), step::asynchronous(f), None)
     }
 
     /// Registers an error handler: a blocking function called like a step
@@ -127,6 +130,7 @@ impl Plugin {
         F: Fn(C, Table, &StepContext) -> Result<O, HeddleError> + Send + Sync + 'static,
     {
         let options = options.into();
+        let (run, pace) = step::blocking(f);
         let def = StepDef {
             kind: ComponentKind::Handler,
             name: options.name,
@@ -136,7 +140,8 @@ impl Plugin {
             input_schema: Some(crate::core::handler::errors_schema()),
             output_schema: None,
             schema: ConfigSchema::of::<C>(),
-            run: step::blocking(f),
+            run,
+            pace,
         };
         self.push_step(def)
     }
@@ -201,7 +206,12 @@ impl Plugin {
         self.command_index.get(name).map(|&i| &self.commands[i])
     }
 
-    fn add_step<C: JsonSchema>(&mut self, options: StepOptions, run: StepRunner) -> &mut Self {
+    fn add_step<C: JsonSchema>(
+        &mut self,
+        options: StepOptions,
+        run: StepRunner,
+        pace: Option<Arc<Pace>>,
+    ) -> &mut Self {
         let def = StepDef {
             kind: ComponentKind::Step,
             name: options.name,
@@ -212,6 +222,7 @@ impl Plugin {
             output_schema: options.output_schema,
             schema: ConfigSchema::of::<C>(),
             run,
+            pace,
         };
         self.push_step(def)
     }

@@ -63,6 +63,39 @@ async fn cancel_over_grpc_reaches_a_frame_call() {
     assert_eq!(frame.message.error.unwrap().component, "frametest.sleep");
 }
 
+/// A step that answered quickly runs on the connection's own thread; when
+/// such a call turns slow, Cancel and its deadline still reach it, and the
+/// connection answers the calls that follow.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quick_step_turning_slow_can_still_be_cancelled_or_time_out() {
+    let plugin = Plugin::start().await;
+    let lane = plugin.frames().await;
+    for _ in 0..20 {
+        // Earns running in place (core/pace.rs).
+        let quick = lane
+            .call(&header("sleep", json!({"ms": 0})), Bytes::new())
+            .await;
+        assert!(quick.message.error.is_none(), "{:?}", quick.message.error);
+    }
+    let call = header("sleep", json!({"ms": 60_000}));
+    let (_, result) = lane.send(&call, Bytes::new()).await;
+    cancel_when_running(&plugin, &call.call_id).await;
+    assert_eq!(code(&result.await.unwrap().message), "CANCELLED");
+
+    for _ in 0..20 {
+        lane.call(&header("sleep", json!({"ms": 0})), Bytes::new())
+            .await;
+    }
+    let mut call = header("sleep", json!({"ms": 60_000}));
+    call.timeout_ms = 200;
+    let frame = lane.call(&call, Bytes::new()).await;
+    assert_eq!(code(&frame.message), "DEADLINE_EXCEEDED");
+    let after = lane
+        .call(&header("sleep", json!({"ms": 0})), Bytes::new())
+        .await;
+    assert!(after.message.error.is_none(), "{:?}", after.message.error);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn timeout_ms_is_the_deadline() {
     let plugin = Plugin::start().await;
