@@ -28,20 +28,22 @@ import (
 // iovMax is how many buffers Linux takes in one writev.
 const iovMax = 1024
 
-// Spinning: while the host keeps a connection busy (a frame came within
-// hotWithin), a read first polls the socket without blocking for up to the
-// spin time (HEDDLE_FRAMES_SPIN_US, default 50 µs, 0 turns it off). A host
-// answering a result with its next call within that time then finds this
-// thread running: its write wakes nobody, which on a 2-vCPU VM halved the
-// host's CPU per call (no inter-processor interrupt) and took a one-row
-// call from ~90 to ~40 µs at the median. A connection idle for longer
-// blocks at once, so an idle plugin burns nothing.
+// Spinning (opt-in): while the host keeps a connection busy (a frame came
+// within hotWithin), a read first polls the socket without blocking for up
+// to HEDDLE_FRAMES_SPIN_US µs, so the host's next write finds this thread
+// running instead of waking it. Off by default in Go: measured side by side
+// on 2 vCPUs, a one-row call took 39–46 µs at the median without it and
+// 62–80 µs with it. Go's scheduler already keeps an idle thread spinning
+// for a moment, and with the other CPU busy the kernel wakes the blocked
+// reader on the host's CPU, where host and plugin then trade the CPU without
+// inter-processor interrupts; spinning here keeps them apart. (The Rust SDK,
+// whose runtime parks at once, gains from spinning and has it on.)
 const hotWithin = 500 * time.Microsecond
 
 var spinFor = sync.OnceValue(func() time.Duration {
 	us, err := strconv.Atoi(os.Getenv("HEDDLE_FRAMES_SPIN_US"))
 	if err != nil || us < 0 {
-		return 50 * time.Microsecond
+		return 0
 	}
 	return time.Duration(us) * time.Microsecond
 })
@@ -53,7 +55,8 @@ type frameSocket struct {
 	mu       sync.RWMutex // read-held by reads and writes, held by the final close
 	fd       int
 	closed   bool
-	lastRead time.Time // when a read last returned data (used by the reader only)
+	lastRead time.Time     // when a read last returned data (used by the reader only)
+	spin     time.Duration // see hotWithin; 0 = never spin
 }
 
 // detachSocket takes conn's socket out of the poller: it duplicates the
@@ -79,7 +82,7 @@ func detachSocket(conn *net.UnixConn) (*frameSocket, error) {
 		_ = unix.Close(fd)
 		return nil, fmt.Errorf("cannot make the frame socket blocking: %w", err)
 	}
-	return &frameSocket{fd: fd}, nil
+	return &frameSocket{fd: fd, spin: spinFor()}, nil
 }
 
 // Read reads into p; io.EOF when the peer shut down its sending side (or
@@ -112,11 +115,10 @@ func (s *frameSocket) Read(p []byte) (int, error) {
 // (see hotWithin); ok when it read some. End of file and errors are left
 // to the blocking read that follows.
 func (s *frameSocket) spinRead(p []byte) (int, bool) {
-	spin := spinFor()
-	if spin == 0 || len(p) == 0 || time.Since(s.lastRead) > hotWithin {
+	if s.spin == 0 || len(p) == 0 || time.Since(s.lastRead) > hotWithin {
 		return 0, false
 	}
-	for start := time.Now(); time.Since(start) < spin; {
+	for start := time.Now(); time.Since(start) < s.spin; {
 		n, _, err := unix.Recvfrom(s.fd, p, unix.MSG_DONTWAIT)
 		if err == nil && n > 0 {
 			s.lastRead = time.Now()
