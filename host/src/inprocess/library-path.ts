@@ -9,7 +9,7 @@ import { copyFile, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "../logger.js";
 import { runBuildStep } from "../runtime/build-command.js";
-import { buildInto, exists, hashParts, hashTree } from "../runtime/cache.js";
+import { buildInto, exists, hashPackage } from "../runtime/cache.js";
 import { cargoLocalDeps, goLocalDeps } from "../runtime/local-deps.js";
 import { InProcessError } from "./errors.js";
 
@@ -71,11 +71,7 @@ async function cargoBuild(plugin: string, entry: string, cacheRoot: string, log:
   const targetDir = process.env.CARGO_TARGET_DIR || join(cacheRoot, "rust", "target");
   return {
     lib,
-    key: async () => {
-      const parts = [lib, await hashTree(entry, rustFiles)];
-      for (const dep of await cargoLocalDeps(entry)) parts.push(dep, await hashTree(dep, rustFiles));
-      return hashParts(...parts);
-    },
+    key: async () => hashPackage([lib], entry, await cargoLocalDeps(entry), rustFiles),
     compile: () => runBuildStep({
       plugin, log, signal, what: "cargo build --release --lib", command: "cargo", args: ["build", "--release", "--lib"],
       cwd: entry, env: { CARGO_TARGET_DIR: targetDir },
@@ -90,11 +86,7 @@ async function goBuild(plugin: string, entry: string, log: Logger, signal?: Abor
   if (!lib) return undefined;
   return {
     lib,
-    key: async () => {
-      const parts = ["go c-shared", lib, await hashTree(entry, goCgoFiles)];
-      for (const dep of await goLocalDeps(entry)) parts.push(dep, await hashTree(dep, goCgoFiles));
-      return hashParts(...parts);
-    },
+    key: async () => hashPackage(["go c-shared", lib], entry, await goLocalDeps(entry), goCgoFiles),
     place: (staging) => runBuildStep({
       plugin, log, signal, what: "go build -buildmode=c-shared", command: "go",
       args: ["build", "-buildmode=c-shared", "-o", join(staging, lib), "."],

@@ -24,24 +24,29 @@ export function hashParts(...parts: Array<string | Uint8Array>): string {
  */
 export async function hashTree(root: string, accept: (relPath: string) => boolean): Promise<string> {
   const files = (await listFiles(root)).filter((f) => accept(relative(root, f).split(sep).join("/"))).sort();
-  const parts: Array<string | Uint8Array> = [];
-  for (const f of files) {
-    parts.push(relative(root, f), await readFile(f));
-  }
-  return hashParts(...parts);
+  // Read concurrently: one file after the other, an SDK's ~80 sources took
+  // 13–30 ms of every start (each read waits its turn on the thread pool).
+  const contents = await Promise.all(files.map((f) => readFile(f)));
+  return hashParts(...files.flatMap((f, i) => [relative(root, f), contents[i]]));
+}
+
+/**
+ * The cache key of a package: `tags`, then the hash of `dir` and of each
+ * local dependency folder (with its path), all trees hashed concurrently.
+ */
+export async function hashPackage(tags: string[], dir: string, deps: string[], accept: (relPath: string) => boolean): Promise<string> {
+  const [own, ...others] = await Promise.all([dir, ...deps].map((d) => hashTree(d, accept)));
+  return hashParts(...tags, own, ...deps.flatMap((d, i) => [d, others[i]]));
 }
 
 async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(entries.map(async (entry) => {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!IGNORED_DIRS.has(entry.name)) out.push(...(await listFiles(full)));
-    } else if (entry.isFile()) {
-      out.push(full);
-    }
-  }
-  return out;
+    if (entry.isDirectory()) return IGNORED_DIRS.has(entry.name) ? [] : listFiles(full);
+    return entry.isFile() ? [full] : [];
+  }));
+  return nested.flat();
 }
 
 /** True when `path` exists. */

@@ -4,7 +4,7 @@
 // targets), so an unchanged plugin is never rebuilt.
 import { dirname, join } from "node:path";
 import { runBuildStep } from "./build-command.js";
-import { buildInto, exists, hashParts, hashTree } from "./cache.js";
+import { buildInto, exists, hashPackage } from "./cache.js";
 import { entrypointPath, isExecutable } from "./exec.js";
 import { goLocalDeps } from "./local-deps.js";
 import type { LaunchSpec, PrepareContext } from "./types.js";
@@ -16,9 +16,7 @@ export async function prepareGo(ctx: PrepareContext): Promise<LaunchSpec> {
 
   const pkg = goPackage(ctx.source.json.entrypoint);
   const goFiles = (f: string) => f.endsWith(".go") || /(^|\/)go\.(mod|sum)$/.test(f);
-  const parts = [pkg, await hashTree(ctx.source.dir, goFiles)];
-  for (const dep of await goLocalDeps(ctx.source.dir)) parts.push(dep, await hashTree(dep, goFiles));
-  const key = hashParts(...parts);
+  const key = await hashPackage([pkg], ctx.source.dir, await goLocalDeps(ctx.source.dir), goFiles);
   const finalDir = join(ctx.cacheRoot, "go", key);
   const binary = join(finalDir, "plugin");
   if (await exists(binary)) return { command: binary, args: [], cwd: ctx.source.dir, env: {} };

@@ -7,7 +7,7 @@ import { copyFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { ManifestError } from "../errors.js";
 import { runBuildStep } from "./build-command.js";
-import { buildInto, exists, hashParts, hashTree } from "./cache.js";
+import { buildInto, exists, hashPackage } from "./cache.js";
 import { entrypointPath, isExecutable } from "./exec.js";
 import { cargoBinaryName, cargoLocalDeps } from "./local-deps.js";
 import type { LaunchSpec, PrepareContext } from "./types.js";
@@ -32,11 +32,7 @@ export async function prepareRust(ctx: PrepareContext): Promise<LaunchSpec> {
       hint: "point \"entrypoint\" at the package folder (\".\") or name its binary",
     });
   }
-  const cacheKey = async () => {
-    const parts = [bin, await hashTree(packageDir, rustFiles)];
-    for (const dep of await cargoLocalDeps(packageDir)) parts.push(dep, await hashTree(dep, rustFiles));
-    return hashParts(...parts);
-  };
+  const cacheKey = async () => hashPackage([bin], packageDir, await cargoLocalDeps(packageDir), rustFiles);
   const cached = join(ctx.cacheRoot, "rust", "bin", await cacheKey(), bin);
   if (await exists(cached)) return { command: cached, args: [], cwd: ctx.source.dir, env: {} };
 
