@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -34,6 +35,7 @@ from ..core.resource import close_instance
 from ..core.signature import build_arguments
 from ..core.step import ResourceBinding, StepDefinition
 from ..core.table import Table
+from .pace import Pace
 from .plugin import Plugin
 
 
@@ -98,6 +100,7 @@ class PluginRuntime:
         self._instances_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._trace_calls = logger.enabled("trace")  # decided once: the check is on every call
+        self.pace = Pace()
 
     # -- resources ------------------------------------------------------------------------
 
@@ -257,6 +260,7 @@ class PluginRuntime:
         token = context_module.activate(ctx)
         if self._trace_calls:
             self.logger.trace("call started", call_id=ctx.call_id, step=definition.name)
+        started = time.perf_counter()
         try:
             result = definition.fn(**kwargs)
         except HeddleError as exc:
@@ -274,6 +278,7 @@ class PluginRuntime:
             error.stack = traceback.format_exc()
             raise error from exc
         finally:
+            self.pace.record(definition.name, time.perf_counter() - started)
             context_module.deactivate(token)
             if self._trace_calls:
                 self.logger.trace("call finished", call_id=ctx.call_id, step=definition.name)
