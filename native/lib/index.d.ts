@@ -1,5 +1,10 @@
 /** Maps [offset, offset+length) of the file at `path` read-only; unmapped when the ArrayBuffer is collected. */
 export function mapReadOnly(path: string, offset: number, length: number): ArrayBuffer;
+/**
+ * Detaches a mapping's ArrayBuffer now: every view of it becomes empty and the mapping is unmapped
+ * without waiting for the garbage collector. True when detached (or already); throws USAGE for a non-ArrayBuffer.
+ */
+export function release(arrayBuffer: ArrayBuffer): boolean;
 /** Creates `path` (it must not exist) with `length` bytes and maps it writable and shared. */
 export function createSegment(path: string, length: number): ArrayBuffer;
 

@@ -16,6 +16,9 @@ try {
 /** Maps [offset, offset+length) of the file at `path` read-only; no byte is copied. */
 exports.mapReadOnly = (file, offset, length) => addon.mapReadOnly(file, offset, length);
 
+/** Detaches a mapping's ArrayBuffer now (its views become empty); the mapping is unmapped without waiting for GC. */
+exports.release = (arrayBuffer) => addon.release(arrayBuffer);
+
 /** Creates `path` (must not exist) with `length` bytes and maps it writable and shared. */
 exports.createSegment = (file, length) => addon.createSegment(file, length);
 

@@ -124,10 +124,33 @@ static napi_value create_segment(napi_env env, napi_callback_info info) {
   return make_mapping(env, path, fd, 0, length, 1);
 }
 
+// release(arrayBuffer) -> boolean: detaches a mapping's ArrayBuffer now (every view of it becomes
+// empty) so the mapping goes without waiting for the garbage collector, which large external
+// ArrayBuffers otherwise drive into back-to-back full collections. False when it is not detachable.
+static napi_value release_mapping(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool is_ab = false, detached = false;
+  if (argc < 1 || napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab) {
+    napi_throw_type_error(env, "USAGE", "release(arrayBuffer): expected the ArrayBuffer of a mapping");
+    return NULL;
+  }
+  napi_is_detached_arraybuffer(env, argv[0], &detached);
+  napi_value out;
+  if (detached) {
+    napi_get_boolean(env, true, &out);
+    return out;
+  }
+  napi_get_boolean(env, napi_detach_arraybuffer(env, argv[0]) == napi_ok, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mapReadOnly", NULL, map_read_only, NULL, NULL, NULL, napi_default, NULL},
     {"createSegment", NULL, create_segment, NULL, NULL, NULL, napi_default, NULL},
+    {"release", NULL, release_mapping, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

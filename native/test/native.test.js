@@ -33,3 +33,22 @@ test("errors carry Heddle codes", () => {
   assert.throws(() => native.createSegment(path.join(dir, "once"), 8), { code: "SHM_UNAVAILABLE" });
   assert.throws(() => native.mapReadOnly(path.join(dir, "short"), -1, 1), { code: "USAGE" });
 });
+
+test("release unmaps a mapping now and empties its views", async () => {
+  const file = path.join(dir, "released");
+  new Uint8Array(native.createSegment(file, 1 << 20)).fill(7);
+  // Read-only mappings of the file (the writable one above goes whenever GC collects it).
+  const mapped = () => fs.readFileSync("/proc/self/maps", "utf8").split("\n").filter((l) => l.endsWith(file) && l.includes(" r--s ")).length;
+  const before = mapped();
+  const ab = native.mapReadOnly(file, 0, 1 << 20);
+  const view = new Uint8Array(ab, 16, 64);
+  assert.strictEqual(view[0], 7);
+  assert.strictEqual(mapped(), before + 1);
+  assert.strictEqual(native.release(ab), true);
+  assert.strictEqual(view.length, 0); // no dangling view: reads give undefined, never a crash
+  assert.strictEqual(native.release(ab), true); // twice is fine
+  // The finalizer unmaps on the next turns of the event loop, not at the next GC.
+  for (let i = 0; i < 100 && mapped() > before; i++) await new Promise((r) => setImmediate(r));
+  assert.strictEqual(mapped(), before);
+  assert.throws(() => native.release("not a buffer"), { code: "USAGE" });
+});

@@ -9,19 +9,24 @@ const COALESCE_BYTES = 64 * 1024;
 /**
  * Writes prefix, message and payload (whole, or as pieces of one IPC stream)
  * as one frame. Larger payloads go out corked as they are (one writev, no
- * copy); Node queues writes in order, so frames never interleave.
+ * copy); Node queues writes in order, so frames never interleave. `written`
+ * runs once the socket no longer needs the payload's memory (flushed, or
+ * failed).
  */
-export function writeFrame(socket: Writable, kind: number, callNo: number, message: Uint8Array, payload?: Uint8Array | readonly Uint8Array[]): void {
+export function writeFrame(
+  socket: Writable, kind: number, callNo: number, message: Uint8Array, payload?: Uint8Array | readonly Uint8Array[], written?: () => void,
+): void {
   const pieces = payload === undefined ? [] : payload instanceof Uint8Array ? [payload] : payload;
   let length = 0;
   for (const piece of pieces) length += piece.byteLength;
   const head = encodeFrameHead(kind, callNo, message, length);
+  const done = written && (() => written());
   if (length <= COALESCE_BYTES) {
-    socket.write(length ? Buffer.concat([head, ...pieces]) : head);
+    socket.write(length ? Buffer.concat([head, ...pieces]) : head, done);
     return;
   }
   socket.cork();
   socket.write(head);
-  for (const piece of pieces) socket.write(piece);
+  pieces.forEach((piece, i) => socket.write(piece, i === pieces.length - 1 ? done : undefined));
   socket.uncork();
 }

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { HeddleError, InvalidInputError } from "../core/errors.js";
 import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, writeFrame } from "../frames/index.js";
 import { InvokeHeader, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
-import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
+import { type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
 import { toProtoError } from "./proto-error.js";
 import type { PluginRuntime } from "./runtime.js";
 
@@ -82,9 +82,10 @@ export class FrameServer {
       throw new FrameProtocolError(`a call frame does not hold an InvokeHeader: ${(err as Error).message}`);
     }
     this.answering++;
-    void answer(this.runtime, header, frame.payload).then(({ response, payload }) => {
+    void answer(this.runtime, header, frame.payload).then(({ response, payload, release }) => {
       this.answering--;
-      if (!socket.destroyed) writeFrame(socket, KIND_RESULT, frame.callNo, InvokeResponse.encode(response).finish(), payload);
+      if (!socket.destroyed) writeFrame(socket, KIND_RESULT, frame.callNo, InvokeResponse.encode(response).finish(), payload, release);
+      else release?.();
     });
   }
 
@@ -95,7 +96,7 @@ export class FrameServer {
 }
 
 /** Runs one call and builds its answer. Never throws. */
-async function answer(runtime: PluginRuntime, header: InvokeHeader, payload: Buffer | undefined): Promise<{ response: InvokeResponse; payload?: Uint8Array }> {
+async function answer(runtime: PluginRuntime, header: InvokeHeader, payload: Buffer | undefined): Promise<{ response: InvokeResponse; payload?: Uint8Array; release?: () => void }> {
   const startedAt = performance.now();
   if (!runtime.isAccepting) {
     const refused = new HeddleError("PLUGIN_UNAVAILABLE", "the plugin is shutting down and accepts no new calls");
@@ -103,21 +104,24 @@ async function answer(runtime: PluginRuntime, header: InvokeHeader, payload: Buf
   }
   const control = runtime.beginCall(header.callId, header.step, header.timeoutMs, Infinity);
   let outcome: InvokeOutcome;
+  let input: DecodedInput | undefined;
   try {
     const checked = checkCall(runtime, header);
-    const input = decodeInput(checked.definition, inputOf(header, payload));
+    input = decodeInput(checked.definition, inputOf(header, payload));
     outcome = await runCheckedCall(runtime, checked, input, control, startedAt);
   } catch (err) {
     runtime.calls.end(control);
     outcome = failed(err, header.step, "checks", startedAt);
   }
+  const release = inputRelease(input, control);
   control.markAnswered();
   const { ipc, shm } = outcome;
   const stats = { durationUs: outcome.durationUs, outputRows: outcome.rows, outputBytes: shm?.length ?? ipc?.byteLength ?? 0 };
-  if (outcome.error) return { response: { error: outcome.error, output: undefined, stats } };
-  if (shm) return { response: { output: { kind: { $case: "shm", shm } }, error: undefined, stats } };
-  if (ipc) return { response: { output: { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } }, error: undefined, stats }, payload: ipc };
-  return { response: { output: undefined, error: undefined, stats } };
+  if (outcome.error) return { response: { error: outcome.error, output: undefined, stats }, release };
+  if (shm) return { response: { output: { kind: { $case: "shm", shm } }, error: undefined, stats }, release };
+  // The payload may be views of the input segment: it is released once written.
+  if (ipc) return { response: { output: { kind: { $case: "streamed", streamed: { totalBytes: ipc.byteLength } } }, error: undefined, stats }, payload: ipc, release };
+  return { response: { output: undefined, error: undefined, stats }, release };
 }
 
 /** Where a frame call's input is. Throws INVALID_INPUT for a payload the header does not announce as `streamed`. */

@@ -10,7 +10,7 @@ import { chunkIpc, concatChunks } from "../core/ipc.js";
 import type { InvokeHeader, InvokeStreamRequest, InvokeStreamResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
 import type { CallControl } from "./calls.js";
-import { type CheckedCall, type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, runCheckedCall } from "./invoke.js";
+import { type CheckedCall, type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
 import { asBuffer } from "./invoke-unary.js";
 import type { PluginRuntime } from "./runtime.js";
 import { writeWithBackpressure } from "./stream-write.js";
@@ -101,7 +101,9 @@ class StreamInvocation {
     }
     this.pluginCodeStarted = true;
     const outcome = await runCheckedCall(this.runtime, this.checked, input, this.control, this.startedAt);
-    await this.answer(outcome);
+    const release = inputRelease(input, this.control);
+    await this.answer(outcome); // grpc-js has serialised every message it wrote: the input may go
+    release?.();
   }
 
   private inputSource(header: InvokeHeader): InputSource | undefined {

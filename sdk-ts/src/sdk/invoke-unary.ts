@@ -4,7 +4,7 @@ import { type ServerUnaryCall, type sendUnaryData, status as GrpcStatus } from "
 import { HeddleError, InvalidInputError, InvalidOutputError } from "../core/errors.js";
 import type { InvokeHeader, InvokeRequest, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import type { CallControl } from "./calls.js";
-import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, lastStepName, runCheckedCall } from "./invoke.js";
+import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, lastStepName, runCheckedCall } from "./invoke.js";
 import { MAX_UNARY_OUTPUT_BYTES } from "./options.js";
 import { type PluginRuntime } from "./runtime.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
@@ -29,16 +29,17 @@ export function handleInvoke(
   const control = runtime.beginCall(header.callId, header.step, header.timeoutMs, deadlineAt);
   watchClientCancel(call, control, deadlineAt);
   if (runtime.logger.isEnabled("debug")) runtime.logger.debug("call started", { call_id: header.callId, step: header.step });
-  void invokeUnary(runtime, header, control, startedAt).then((outcome) => {
+  void invokeUnary(runtime, header, control, startedAt).then(({ outcome, release }) => {
     control.markAnswered();
     if (runtime.logger.isEnabled("debug")) {
       runtime.logger.debug("call finished", { call_id: header.callId, step: header.step, duration_us: outcome.durationUs, error: outcome.error?.message });
     }
-    callback(null, toInvokeResponse(outcome));
+    callback(null, toInvokeResponse(outcome)); // serialised here: the input may go
+    release?.();
   });
 }
 
-async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control: CallControl, startedAt: number): Promise<InvokeOutcome> {
+async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control: CallControl, startedAt: number): Promise<{ outcome: InvokeOutcome; release?: () => void }> {
   let checked;
   let input;
   try {
@@ -46,9 +47,10 @@ async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control
     input = decodeInput(checked.definition, inlineInput(header));
   } catch (err) {
     runtime.calls.end(control);
-    return failed(err, header.step, "checks", startedAt);
+    return { outcome: failed(err, header.step, "checks", startedAt) };
   }
   const outcome = await runCheckedCall(runtime, checked, input, control, startedAt);
+  const release = inputRelease(input, control);
   if (outcome.ipc && outcome.ipc.byteLength > MAX_UNARY_OUTPUT_BYTES) {
     const mib = (outcome.ipc.byteLength / (1024 * 1024)).toFixed(1);
     const producer = lastStepName(checked);
@@ -56,9 +58,9 @@ async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control
       `the output of "${producer}" is ${mib} MiB, over the 16 MiB limit of a unary Invoke: call this step with InvokeStream (hosts that negotiated "streaming" do so for large outputs)`,
       { component: producer },
     );
-    return failed(tooBig, producer, "checks", startedAt);
+    return { outcome: failed(tooBig, producer, "checks", startedAt), release };
   }
-  return outcome;
+  return { outcome, release };
 }
 
 /** Where a unary call's input is. Throws for kinds a unary call cannot carry. */

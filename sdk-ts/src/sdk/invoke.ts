@@ -4,7 +4,7 @@
 // cancellation, then the output check and encoding.
 import * as arrow from "apache-arrow";
 import { decodeIpc } from "../core/ipc.js";
-import { readSegment } from "../core/shm.js";
+import { readSegment, releaseSegmentBytes } from "../core/shm.js";
 import type { StepDefinition } from "../core/step.js";
 import type { Error as ProtoError } from "../gen/heddle/plugin/v1/errors.js";
 import type { SharedMemoryRef } from "../gen/heddle/plugin/v1/data.js";
@@ -83,6 +83,19 @@ export function decodeInput(definition: StepDefinition, source: InputSource | un
   const table = decodeIpc(source.ipc, `input of ${definition.kind} "${definition.name}"`);
   definition.checkInput(table);
   return { table, bytes: { ipc: source.ipc, format: "stream" } };
+}
+
+/**
+ * What ends a call's hold on its input segment once the answer is sent
+ * (§8.3: a call drops its mapping once answered): unmaps it at once, so its
+ * views are empty afterwards (step code must copy what it keeps). Undefined
+ * when there is no segment, or when the call was cancelled, since plugin code
+ * may still be reading it; the collector unmaps it then.
+ */
+export function inputRelease(input: DecodedInput | undefined, control: CallControl): (() => void) | undefined {
+  const bytes = input?.bytes;
+  if (!bytes?.ref || control.signal.aborted) return undefined;
+  return () => releaseSegmentBytes(bytes.ipc);
 }
 
 /**

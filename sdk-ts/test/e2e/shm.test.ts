@@ -3,7 +3,7 @@
 // private HEDDLE_SHM_DIR under /dev/shm, passes SharedMemoryRefs, maps what the
 // plugin produces with @heddle/native, and checks every bad-segment code.
 // It prints (never asserts) the time of a 100 MB call by handle vs streamed.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Metadata } from "@grpc/grpc-js";
 import { mapReadOnly } from "@heddle/native";
@@ -128,6 +128,16 @@ describe("shm input", () => {
     expect(outcome.result?.error).toBeUndefined();
     expect(outcome.result?.output?.kind?.$case).toBe("streamed");
     expect(rowsOf(arrow.tableFromIPC(Buffer.concat(outcome.chunks))).map((r) => r.id)).toEqual([1, 2, 3]);
+  });
+
+  it("drops its mapping of the input once it has answered, without waiting for GC", async () => {
+    const ref = writeSegment(people());
+    const mapped = () => readFileSync(`/proc/${proc.child.pid}/maps`, "utf8").split("\n").filter((l) => l.endsWith(ref.path)).length;
+    const response = await invokeHeader(shmHeader("echo", ref));
+    expect(rowsOf(inlineOutput(response))).toHaveLength(3);
+    // The mapping goes on the plugin's next event-loop turns; poll a bounded number of times.
+    for (let i = 0; i < 200 && mapped() > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(mapped()).toBe(0);
   });
 
   it("count sees every row of a segment", async () => {
