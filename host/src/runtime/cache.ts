@@ -22,7 +22,7 @@ export function hashParts(...parts: Array<string | Uint8Array>): string {
  * Hashes every file under `root` (skipping IGNORED_DIRS) whose relative path
  * `accept` keeps, together with that path, in a stable order.
  */
-export async function hashTree(root: string, accept: (relPath: string) => boolean): Promise<string> {
+async function hashTree(root: string, accept: (relPath: string) => boolean): Promise<string> {
   const files = (await listFiles(root)).filter((f) => accept(relative(root, f).split(sep).join("/"))).sort();
   // Read concurrently: one file after the other, an SDK's ~80 sources took
   // 13–30 ms of every start (each read waits its turn on the thread pool).

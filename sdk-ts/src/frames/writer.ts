@@ -20,13 +20,12 @@ export function writeFrame(
   let length = 0;
   for (const piece of pieces) length += piece.byteLength;
   const head = encodeFrameHead(kind, callNo, message, length);
-  const done = written && (() => written());
   if (length <= COALESCE_BYTES) {
-    socket.write(length ? Buffer.concat([head, ...pieces]) : head, done);
+    socket.write(length ? Buffer.concat([head, ...pieces]) : head, written);
     return;
   }
   socket.cork();
   socket.write(head);
-  pieces.forEach((piece, i) => socket.write(piece, i === pieces.length - 1 ? done : undefined));
+  pieces.forEach((piece, i) => socket.write(piece, i === pieces.length - 1 ? written : undefined));
   socket.uncork();
 }

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { HeddleError, InvalidInputError } from "../core/errors.js";
 import { type Frame, FrameProtocolError, FrameReader, KIND_CALL, KIND_RESULT, writeFrame } from "../frames/index.js";
 import { InvokeHeader, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
-import { type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
+import { type DecodedInput, type InputSource, type InvokeOutcome, announcedInput, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
 import { toProtoError } from "./proto-error.js";
 import type { PluginRuntime } from "./runtime.js";
 
@@ -132,17 +132,8 @@ function inputOf(header: InvokeHeader, payload: Buffer | undefined): InputSource
       `the call frame of "${header.step}" carries a payload but its header announces the input as ${kind?.$case ?? "absent"}: send the input as header.input.streamed with the IPC bytes as payload`,
     );
   }
-  switch (kind?.$case) {
-    case undefined:
-      return undefined;
-    case "inline":
-      return { ipc: kind.inline.ipc };
-    case "streamed":
-      if (!payload?.length) throw new InvalidInputError(`the input of "${header.step}" was announced as streamed but the call frame has no payload`);
-      return { ipc: payload };
-    case "shm":
-      return { shm: kind.shm };
-    default:
-      throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
-  }
+  return announcedInput(header, () => {
+    if (!payload?.length) throw new InvalidInputError(`the input of "${header.step}" was announced as streamed but the call frame has no payload`);
+    return payload;
+  });
 }

@@ -5,12 +5,12 @@
 // Checks 1–3 run as soon as the header arrives, so a bad call fails before its
 // input is uploaded; the input is gathered whole before the step runs (v1).
 import { type ServerDuplexStream, status as GrpcStatus } from "@grpc/grpc-js";
-import { HeddleError, InvalidInputError } from "../core/errors.js";
+import { InvalidInputError } from "../core/errors.js";
 import { chunkIpc, concatChunks } from "../core/ipc.js";
 import type { InvokeHeader, InvokeStreamRequest, InvokeStreamResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
 import type { CallControl } from "./calls.js";
-import { type CheckedCall, type DecodedInput, type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
+import { type CheckedCall, type DecodedInput, type InputSource, type InvokeOutcome, announcedInput, checkCall, decodeInput, failed, inputRelease, runCheckedCall } from "./invoke.js";
 import { asBuffer } from "./invoke-unary.js";
 import type { PluginRuntime } from "./runtime.js";
 import { writeWithBackpressure } from "./stream-write.js";
@@ -107,22 +107,16 @@ class StreamInvocation {
   }
 
   private inputSource(header: InvokeHeader): InputSource | undefined {
-    const kind = header.input?.kind;
-    switch (kind?.$case) {
-      case undefined:
-        if (this.chunks.length > 0) throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header announces no input: set input to "streamed"`);
-        return undefined;
-      case "streamed":
-        return { ipc: concatChunks(this.chunks) };
-      case "inline":
-        return { ipc: kind.inline.ipc };
-      case "shm":
-        if (this.chunks.length > 0) throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header's input is a shared-memory segment: send one or the other`);
-        return { shm: kind.shm };
-      default:
-        throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
+    const kind = header.input?.kind?.$case;
+    if (this.chunks.length > 0 && kind === undefined) {
+      throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header announces no input: set input to "streamed"`);
     }
+    if (this.chunks.length > 0 && kind === "shm") {
+      throw new InvalidInputError(`InvokeStream for "${header.step}" sent input chunks but its header's input is a shared-memory segment: send one or the other`);
+    }
+    return announcedInput(header, () => concatChunks(this.chunks));
   }
+
 
   /** Answers with an error raised before plugin code ran, and unregisters the call. */
   private failEarly(err: unknown): void {

@@ -1,10 +1,10 @@
 // Unary Invoke (docs/protocol.md §5.1): inline or shared-memory input in;
 // inline output out, or a segment by handle when the host set a threshold (§8.2).
 import { type ServerUnaryCall, type sendUnaryData, status as GrpcStatus } from "@grpc/grpc-js";
-import { HeddleError, InvalidInputError, InvalidOutputError } from "../core/errors.js";
+import { InvalidInputError, InvalidOutputError } from "../core/errors.js";
 import type { InvokeHeader, InvokeRequest, InvokeResponse } from "../gen/heddle/plugin/v1/invoke.js";
 import type { CallControl } from "./calls.js";
-import { type InputSource, type InvokeOutcome, checkCall, decodeInput, failed, inputRelease, lastStepName, runCheckedCall } from "./invoke.js";
+import { type InputSource, type InvokeOutcome, announcedInput, checkCall, decodeInput, failed, inputRelease, lastStepName, runCheckedCall } from "./invoke.js";
 import { MAX_UNARY_OUTPUT_BYTES } from "./options.js";
 import { type PluginRuntime } from "./runtime.js";
 import { grpcDeadlineAt, watchClientCancel } from "./call-deadline.js";
@@ -65,19 +65,9 @@ async function invokeUnary(runtime: PluginRuntime, header: InvokeHeader, control
 
 /** Where a unary call's input is. Throws for kinds a unary call cannot carry. */
 function inlineInput(header: InvokeHeader): InputSource | undefined {
-  const kind = header.input?.kind;
-  switch (kind?.$case) {
-    case undefined:
-      return undefined;
-    case "inline":
-      return { ipc: kind.inline.ipc };
-    case "streamed":
-      throw new InvalidInputError(`a unary Invoke cannot carry a streamed input: send "${header.step}" through InvokeStream`);
-    case "shm":
-      return { shm: kind.shm };
-    default:
-      throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
-  }
+  return announcedInput(header, () => {
+    throw new InvalidInputError(`a unary Invoke cannot carry a streamed input: send "${header.step}" through InvokeStream`);
+  });
 }
 
 /** The proto response of an outcome (inline output, or a segment by handle). */

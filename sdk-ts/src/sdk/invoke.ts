@@ -3,6 +3,7 @@
 // resources, input) for the step and each fused stage, then the steps under
 // cancellation, then the output check and encoding.
 import * as arrow from "apache-arrow";
+import { HeddleError } from "../core/errors.js";
 import { decodeIpc } from "../core/ipc.js";
 import { readSegment, releaseSegmentBytes } from "../core/shm.js";
 import type { StepDefinition } from "../core/step.js";
@@ -60,6 +61,27 @@ export interface DecodedInput {
 
 /** Where a call's input is: IPC stream bytes received, or a segment to map. */
 export type InputSource = { ipc: Uint8Array } | { shm: SharedMemoryRef };
+
+/**
+ * The input a call's header announces. Where a `streamed` input's bytes are
+ * depends on the lane, so `streamed` gives them (or throws where the lane
+ * carries none). Throws INVALID_INPUT for an unknown kind.
+ */
+export function announcedInput(header: InvokeHeader, streamed: () => Uint8Array): InputSource | undefined {
+  const kind = header.input?.kind;
+  switch (kind?.$case) {
+    case undefined:
+      return undefined;
+    case "inline":
+      return { ipc: kind.inline.ipc };
+    case "streamed":
+      return { ipc: streamed() };
+    case "shm":
+      return { shm: kind.shm };
+    default:
+      throw new HeddleError("INVALID_INPUT", `unknown input kind for "${header.step}"`);
+  }
+}
 
 /**
  * Check 4 of §5.1: decodes the input for the step. Steps that take no input,
