@@ -13,11 +13,11 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Int64, Table, Utf8, makeData, makeVector, vectorFromArray } from "apache-arrow";
+import { Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { InProcessPlugin, exportTable, inProcessAddon } from "../src/inprocess/index.js";
 import { resolveLibrary } from "../src/inprocess/library-path.js";
 import { Logger } from "../src/logger.js";
-import { REPO, TempDirs, pluginJson, writeFiles } from "./helpers.js";
+import { REPO, TempDirs, passwordTable, pluginJson, writeFiles } from "./helpers.js";
 
 const EXAMPLE = join(REPO, "examples", "go", "native-security");
 const temp = new TempDirs();
@@ -167,11 +167,7 @@ describe("in-process Go plugin", () => {
     const rows = 1024 * 1024;
     // In a function so every reference to the tables is gone when it returns.
     const call = async () => {
-      const ids = new BigInt64Array(rows).map((_, i) => BigInt(i));
-      const offsets = new Int32Array(rows + 1).map((_, i) => i * 16);
-      const chars = new Uint8Array(rows * 16).fill(0x61);
-      const passwords = makeVector(makeData({ type: new Utf8(), length: rows, nullCount: 0, valueOffsets: offsets, data: chars }));
-      const input = new Table({ id: makeVector(ids), password: passwords });
+      const { input, ids } = passwordTable(rows);
       const out = (await plugin.invoke("hash", { config: { algorithm: "sha256" }, resources: { vault }, input })) as Table;
       expect(out.numRows).toBe(rows);
       // The id column Go returned is the very memory JS lent it: no copy either way.

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Int64, Table, makeData, makeVector, vectorFromArray, Utf8 } from "apache-arrow";
+import { Int64, Table, vectorFromArray, Utf8 } from "apache-arrow";
 import { InProcessPlugin, inProcessAddon } from "../src/inprocess/index.js";
-import { FIXTURES, REPO, TempDirs } from "./helpers.js";
+import { FIXTURES, REPO, TempDirs, passwordTable } from "./helpers.js";
 
 const PLUGIN_DIR = join(REPO, "examples", "rust", "native-security");
 const temp = new TempDirs();
@@ -84,12 +84,8 @@ describe("in-process native plugin", () => {
     const rows = 4 * 1024 * 1024;
     // In a function so every reference to the tables is gone when it returns.
     const call = async () => {
-      const ids = new BigInt64Array(rows).map((_, i) => BigInt(i));
-      const offsets = new Int32Array(rows + 1).map((_, i) => i * 16);
-      const chars = new Uint8Array(rows * 16).fill(0x61);
-      const passwords = makeVector(makeData({ type: new Utf8(), length: rows, nullCount: 0, valueOffsets: offsets, data: chars }));
-      const input = new Table({ id: makeVector(ids), password: passwords });
-      expect(ids.byteLength + offsets.byteLength + chars.byteLength).toBeGreaterThan(100_000_000);
+      const { input, ids, bytes } = passwordTable(rows);
+      expect(bytes).toBeGreaterThan(100_000_000);
       const out = (await plugin.invoke("hash", { resources: { vault }, input }))!;
       expect(out.numRows).toBe(rows);
       // The id column Rust returned is the very memory JS lent it: no copy either way.
